@@ -4,8 +4,9 @@ from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.scrobbler.const import DOMAIN
+from custom_components.scrobbler.const import CONF_KIND, DOMAIN, EntryKind
 
 
 async def test_user_step_is_a_menu(hass: HomeAssistant) -> None:
@@ -21,5 +22,20 @@ async def test_branches_not_built_yet_abort(hass: HomeAssistant, branch: str) ->
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": branch}
     )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "not_available"
+
+
+@pytest.mark.parametrize("kind", list(EntryKind))
+@pytest.mark.parametrize("source", ["reauth", "reconfigure"])
+async def test_reauth_and_reconfigure_follow_the_kind(
+    hass: HomeAssistant, kind: EntryKind, source: str
+) -> None:
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: kind})
+    entry.add_to_hass(hass)
+    if source == "reauth":
+        result = await entry.start_reauth_flow(hass)
+    else:
+        result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "not_available"

@@ -1,16 +1,20 @@
 """Config flow of the Scrobbler integration.
 
 The first step is a menu: a config entry is either a Last.fm account or a Music Assistant server.
+The steps of each branch live in ``lastfm_flow.py`` and ``music_assistant_flow.py``.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 
-from .const import DOMAIN, EntryKind
+from .const import CONF_KIND, DOMAIN, EntryKind
+from .lastfm_flow import LastfmFlow
+from .music_assistant_flow import MusicAssistantFlow
 
 
-class ScrobblerConfigFlow(ConfigFlow, domain=DOMAIN):
+class ScrobblerConfigFlow(LastfmFlow, MusicAssistantFlow, domain=DOMAIN):
     """Set up a Last.fm account or a Music Assistant server."""
 
     VERSION = 1
@@ -19,12 +23,20 @@ class ScrobblerConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask what to add."""
         return self.async_show_menu(step_id="user", menu_options=[kind.value for kind in EntryKind])
 
-    async def async_step_lastfm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a Last.fm account (not available yet)."""
-        return self.async_abort(reason="not_available")
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Reauthenticate an entry, in the branch of its kind."""
+        if _kind(self._get_reauth_entry()) is EntryKind.LASTFM:
+            return await self.async_step_lastfm_reauth(entry_data)
+        return await self.async_step_music_assistant_reauth(entry_data)
 
-    async def async_step_music_assistant(
+    async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Add a Music Assistant server (not available yet)."""
-        return self.async_abort(reason="not_available")
+        """Reconfigure an entry, in the branch of its kind."""
+        if _kind(self._get_reconfigure_entry()) is EntryKind.LASTFM:
+            return await self.async_step_lastfm_reconfigure()
+        return await self.async_step_music_assistant_reconfigure()
+
+
+def _kind(entry: ConfigEntry) -> EntryKind:
+    return EntryKind(entry.data[CONF_KIND])
