@@ -1,0 +1,202 @@
+"""Repository checks that hassfest and the HACS action would make (they cannot run offline)."""
+
+import ast
+import importlib.util
+import json
+from pathlib import Path
+import struct
+from typing import Any
+
+from homeassistant.const import Platform
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+INTEGRATION = ROOT / "custom_components" / "scrobbler"
+
+# The integration quality scale: every rule of every tier (hassfest's ALL_RULES).
+QUALITY_SCALE_RULES = {
+    "bronze": [
+        "action-setup", "appropriate-polling", "brands", "common-modules",
+        "config-flow-test-coverage", "config-flow", "dependency-transparency", "docs-actions",
+        "docs-triggers", "docs-conditions", "docs-high-level-description",
+        "docs-installation-instructions", "docs-removal-instructions", "entity-event-setup",
+        "entity-unique-id", "has-entity-name", "runtime-data", "test-before-configure",
+        "test-before-setup", "unique-config-entry",
+    ],
+    "silver": [
+        "action-exceptions", "config-entry-unloading", "docs-configuration-parameters",
+        "docs-installation-parameters", "entity-unavailable", "integration-owner",
+        "log-when-unavailable", "parallel-updates", "reauthentication-flow", "test-coverage",
+    ],
+    "gold": [
+        "devices", "diagnostics", "discovery-update-info", "discovery", "docs-data-update",
+        "docs-examples", "docs-known-limitations", "docs-supported-devices",
+        "docs-supported-functions", "docs-troubleshooting", "docs-use-cases", "dynamic-devices",
+        "entity-category", "entity-device-class", "entity-disabled-by-default",
+        "entity-translations", "exception-translations", "icon-translations",
+        "reconfiguration-flow", "repair-issues", "stale-devices",
+    ],
+    "platinum": ["async-dependency", "inject-websession", "strict-typing"],
+}  # fmt: skip
+
+HACS_KEYS = {
+    "name", "content_in_root", "zip_release", "filename", "hide_default_branch", "country",
+    "homeassistant", "hacs", "persistent_directory",
+}  # fmt: skip
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def test_manifest() -> None:
+    manifest = _json(INTEGRATION / "manifest.json")
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:]), "hassfest wants domain, name, then alphabetical order"
+    for required in ("domain", "name", "codeowners", "documentation", "issue_tracker", "version",
+                     "iot_class", "config_flow", "integration_type", "requirements"):  # fmt: skip
+        assert required in manifest, required
+    assert manifest["domain"] == INTEGRATION.name == "scrobbler"
+    assert manifest["config_flow"] is True
+    assert manifest["documentation"].startswith("https://")
+    assert manifest["issue_tracker"].startswith("https://")
+    assert manifest["codeowners"]
+    assert "music-assistant-client>=1.5.1" in manifest["requirements"]
+    assert not any(req.startswith("pylast") for req in manifest["requirements"])
+
+
+def test_hacs_json() -> None:
+    hacs = _json(ROOT / "hacs.json")
+    assert set(hacs) <= HACS_KEYS, f"unknown keys: {set(hacs) - HACS_KEYS}"
+    assert hacs["name"] == "Scrobbler"
+    assert hacs["homeassistant"] == "2026.10.0"
+
+
+def test_repository_files() -> None:
+    for name in ("README.md", "hacs.json", "LICENSE", "requirements_test.txt", ".gitignore",
+                 "script/setup", "script/test", "script/develop", ".ci/run"):  # fmt: skip
+        assert (ROOT / name).is_file(), name
+    assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()
+            and not p.name.startswith("__")] == ["scrobbler"]  # fmt: skip
+
+
+def test_brand_images() -> None:
+    assert _png_size(INTEGRATION / "brand" / "icon.png") == (256, 256)
+    assert _png_size(INTEGRATION / "brand" / "icon@2x.png") == (512, 512)
+
+
+def test_translations_are_generated_from_strings() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "translations", ROOT / "script" / "translations.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert _json(INTEGRATION / "translations" / "en.json") == module.resolve(
+        _json(INTEGRATION / "strings.json")
+    )
+
+
+def _steps(strings: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    steps = [(f"config.{k}", v) for k, v in strings.get("config", {}).get("step", {}).items()]
+    steps += [(f"options.{k}", v) for k, v in strings.get("options", {}).get("step", {}).items()]
+    return steps
+
+
+def test_every_data_field_is_described() -> None:
+    strings = _json(INTEGRATION / "strings.json")
+    for name, step in _steps(strings):
+        missing = set(step.get("data", {})) - set(step.get("data_description", {}))
+        assert not missing, f"{name}: no data_description for {sorted(missing)}"
+
+
+def _string_keywords(call_names: set[str], keyword: str) -> set[str]:
+    """Every string literal passed as `keyword=` to a call of one of call_names."""
+    found: set[str] = set()
+    for path in INTEGRATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name not in call_names:
+                continue
+            for kw in node.keywords:
+                if kw.arg == keyword and isinstance(kw.value, ast.Constant):
+                    found.add(str(kw.value.value))
+    return found
+
+
+def _error_literals() -> set[str]:
+    """String values assigned into a dict named errors (errors["base"] = "x")."""
+    found: set[str] = set()
+    for path in INTEGRATION.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+                and any(
+                    isinstance(t, ast.Subscript)
+                    and isinstance(t.value, ast.Name)
+                    and t.value.id == "errors"
+                    for t in node.targets
+                )
+            ):
+                found.add(node.value.value)
+    return found
+
+
+def test_used_translation_keys_exist() -> None:
+    strings = _json(INTEGRATION / "strings.json")
+    config = strings.get("config", {})
+    aborts = set(config.get("abort", {}))
+    errors = set(config.get("error", {}))
+    exceptions = set(strings.get("exceptions", {}))
+    steps = set(config.get("step", {}))
+    assert _string_keywords({"async_abort", "async_update_reload_and_abort"}, "reason") <= aborts
+    assert _error_literals() <= errors
+    assert _string_keywords({"async_show_form", "async_show_menu", "async_external_step",
+                             "async_show_progress"}, "step_id") <= steps  # fmt: skip
+    assert _string_keywords(
+        {"HomeAssistantError", "ServiceValidationError", "ConfigEntryNotReady",
+         "ConfigEntryAuthFailed", "ConfigEntryError", "UpdateFailed"}, "translation_key"
+    ) <= exceptions  # fmt: skip
+
+
+def test_entity_translations_have_names_and_icons() -> None:
+    strings = _json(INTEGRATION / "strings.json").get("entity", {})
+    icons = _json(INTEGRATION / "icons.json").get("entity", {})
+    for platform, entities in strings.items():
+        assert platform in {p.value for p in Platform}
+        for key, entity in entities.items():
+            assert "name" in entity, f"{platform}.{key} has no name"
+            assert key in icons.get(platform, {}), f"{platform}.{key} has no icon"
+
+
+def test_quality_scale_lists_every_rule() -> None:
+    rules = yaml.safe_load((INTEGRATION / "quality_scale.yaml").read_text())["rules"]
+    expected = [rule for tier in QUALITY_SCALE_RULES.values() for rule in tier]
+    assert len(expected) == 54
+    assert sorted(rules) == sorted(expected)
+    for rule, status in rules.items():
+        if isinstance(status, dict):
+            assert status["status"] == "exempt", rule
+            assert status["comment"], rule
+        else:
+            assert status in {"done", "todo"}, rule
+
+
+@pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
+def test_json_files_are_valid(name: str) -> None:
+    assert isinstance(_json(INTEGRATION / name), dict)
