@@ -172,6 +172,8 @@ class FakeMusicAssistantServer:
             )
         ]
         self.manifests: list[dict[str, Any]] = []
+        # results given verbatim to these commands (a replayed recording's initial state)
+        self.recorded_results: dict[str, Any] = {}
         # what the clients did
         self.commands: list[dict[str, Any]] = []
         self.logins: list[LoginAttempt] = []
@@ -358,6 +360,13 @@ class FakeMusicAssistantServer:
             if connection.token is revoked:
                 await connection.ws.close(code=WSCloseCode.OK)
 
+    async def revoke_all_tokens_in_use(self) -> None:
+        """Revoke the token of every authenticated websocket (they get close frames 1000)."""
+        in_use = {id(connection.token) for connection in self._connections if connection.token}
+        for token, auth_token in list(self.tokens.items()):
+            if id(auth_token) in in_use:
+                await self.revoke_token(token)
+
     def _user_of(self, token: AuthToken) -> User:
         return next(user for user in self.users.values() if user.user_id == token.user_id)
 
@@ -530,6 +539,9 @@ class FakeMusicAssistantServer:
             await self._send_error(
                 connection, message_id, ERROR_AUTHENTICATION_REQUIRED, MSG_AUTH_FIRST
             )
+            return
+        if name in self.recorded_results:
+            await self._send_result(connection, message_id, self.recorded_results[name])
             return
         handler = self._handlers.get(name)
         if handler is None:
