@@ -4,6 +4,7 @@ import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 
+from aiohttp import ClientWebSocketResponse
 import pytest
 
 from .certificates import SelfSignedCertificate, make_self_signed_certificate
@@ -12,17 +13,29 @@ from .music_assistant_server import MA_TOKEN, MA_USERNAME, FakeMusicAssistantSer
 type MaServerFactory = Callable[..., Awaitable[FakeMusicAssistantServer]]
 
 
-def cancel_websocket_heartbeats() -> None:
-    """Cancel the heartbeat timers aiohttp re-arms after a client-side websocket close.
+def cancel_closed_websocket_heartbeats() -> None:
+    """Cancel the heartbeat timers aiohttp re-arms on websockets that are already closed.
 
-    aiohttp 3.14 re-arms `ClientWebSocketResponse._send_heartbeat` when the server answers a
-    close started by the client (every `client.disconnect()`), leaving a timer that HA's test
-    harness reports as lingering. The timer would only send a ping on a closed socket.
+    aiohttp 3.14 re-arms `ClientWebSocketResponse._send_heartbeat` when data (the server's
+    answer to a close the client started, as in every `client.disconnect()`) arrives on a
+    closing websocket, leaving a 55 s timer that HA's test harness reports as lingering. The
+    timer would only find the socket closed; timers of open websockets are left alone.
     """
     loop = asyncio.get_running_loop()
     for handle in list(getattr(loop, "_scheduled", [])):
-        if "ClientWebSocketResponse._send_heartbeat" in repr(handle):
+        callback = getattr(handle, "_callback", None)
+        if (
+            getattr(callback, "__func__", None) is ClientWebSocketResponse._send_heartbeat
+            and callback.__self__.closed  # type: ignore[union-attr]
+        ):
             handle.cancel()
+
+
+@pytest.fixture(autouse=True)
+async def _ma_closed_websocket_heartbeats() -> AsyncGenerator[None]:
+    """After each test (and after `hass` is torn down), drop closed websockets' timers."""
+    yield
+    cancel_closed_websocket_heartbeats()
 
 
 @pytest.fixture
@@ -45,7 +58,6 @@ async def ma_server_factory(socket_enabled: None) -> AsyncGenerator[MaServerFact
     yield start
     for server in servers:
         await server.stop()
-    cancel_websocket_heartbeats()
 
 
 @pytest.fixture
