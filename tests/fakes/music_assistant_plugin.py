@@ -1,4 +1,14 @@
-"""Pytest fixtures of the fake Music Assistant server (listed in `tests/conftest.py`)."""
+"""Pytest fixtures of the fake Music Assistant server (listed in `tests/conftest.py`).
+
+* `ma_server`: a started `FakeMusicAssistantServer` (schema 29, auth on, user `MA_USERNAME` with
+  password `MA_PASSWORD`, long-lived token `MA_TOKEN`, one player `RECORDED_PLAYER_ID`).
+* `ma_server_factory`: `await ma_server_factory(schema_version=27, ssl_context=...)` starts more.
+* `ma_certificate`: a self-signed certificate for 127.0.0.1 (`server_context()`,
+  `client_context()`).
+* autouse: cancels the heartbeat timers aiohttp leaves on closed client websockets.
+
+Replays of the real server's recordings: `tests.fakes.music_assistant_recordings`.
+"""
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
