@@ -1,0 +1,1 @@
+"""Fakes that speak the real protocols over real sockets on 127.0.0.1."""

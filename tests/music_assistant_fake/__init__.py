@@ -1,0 +1,1 @@
+"""Tests of the fake Music Assistant server against the real client."""
