@@ -119,6 +119,7 @@ class _Connection:
             transport.abort()
 
 
+type ExceptionHandler = Callable[[asyncio.AbstractEventLoop, dict[str, Any]], object]
 CommandHandler = Callable[[_Connection, dict[str, Any]], Awaitable[Any]]
 
 
@@ -182,6 +183,8 @@ class FakeMusicAssistantServer:
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self.port = 0
+        self._previous_exception_handler: ExceptionHandler | None = None
+        self._handshake_filter: ExceptionHandler | None = None
         self._handlers: dict[str, CommandHandler] = {
             "info": self._cmd_info,
             "auth/me": self._cmd_me,
@@ -224,6 +227,8 @@ class FakeMusicAssistantServer:
             self._runner, "127.0.0.1", self.port, ssl_context=self.ssl_context, reuse_address=True
         )
         await self._site.start()
+        if self.ssl_context is not None:
+            self._ignore_refused_handshakes()
         if not self.port:
             server = self._site._server
             assert isinstance(server, asyncio.Server)
@@ -236,6 +241,38 @@ class FakeMusicAssistantServer:
         if self._runner is not None:
             await self._runner.cleanup()
         self._runner = self._site = None
+        loop = asyncio.get_running_loop()
+        if self._handshake_filter is not None:
+            if loop.get_exception_handler() is self._handshake_filter:
+                loop.set_exception_handler(self._previous_exception_handler)
+            self._handshake_filter = None
+
+    def _ignore_refused_handshakes(self) -> None:
+        """Do not report TLS handshakes that clients refuse (a certificate they distrust).
+
+        A real server shrugs them off; asyncio in debug mode (as HA's tests run it) hands them
+        to the loop's exception handler, which HA's test harness turns into a failed test.
+        """
+        loop = asyncio.get_running_loop()
+        previous = loop.get_exception_handler()
+
+        def handshake_filter(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+            transport = context.get("transport")
+            if (
+                context.get("message") == "Error on transport creation for incoming connection"
+                and isinstance(context.get("exception"), ssl.SSLError | ConnectionError)
+                and transport is not None
+                and transport.get_extra_info("sockname", ("", 0))[1] == self.port
+            ):
+                return
+            if previous is None:
+                loop.default_exception_handler(context)
+            else:
+                previous(loop, context)
+
+        self._previous_exception_handler = previous
+        self._handshake_filter = handshake_filter
+        loop.set_exception_handler(handshake_filter)
 
     async def restart(self, *, players: Iterable[FakePlayer] | None = None) -> None:
         """Restart like the real server: connections end without a close frame.

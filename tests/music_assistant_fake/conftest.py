@@ -8,6 +8,8 @@ import ssl
 import aiohttp
 from music_assistant_client import MusicAssistantClient
 from music_assistant_models.event import MassEvent
+from music_assistant_models.player import Player
+from music_assistant_models.player_queue import PlayerQueue
 import pytest
 
 from tests.fakes.music_assistant_server import MA_TOKEN
@@ -29,6 +31,18 @@ class Listener:
         self.task = task
         self.events: asyncio.Queue[MassEvent] = asyncio.Queue()
         client.subscribe(self.events.put_nowait)
+
+    def player(self, player_id: str) -> Player:
+        """Return the client's cached player."""
+        player = self.client.players.get(player_id)
+        assert player is not None
+        return player
+
+    def queue(self, queue_id: str) -> PlayerQueue:
+        """Return the client's cached queue."""
+        queue = self.client.player_queues.get(queue_id)
+        assert queue is not None
+        return queue
 
     async def next_events(self, count: int) -> list[MassEvent]:
         """Return the next `count` events."""
