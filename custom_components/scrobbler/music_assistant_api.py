@@ -74,6 +74,8 @@ def normalize_url(text: str) -> str:
     default port 8095. Raises ValueError for anything that is not an http(s) URL of a host.
     """
     text = text.strip()
+    if not text or any(character.isspace() for character in text):
+        raise ValueError
     if "://" not in text:
         text = f"http://{text}"
         url = URL(text)

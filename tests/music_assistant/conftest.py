@@ -1,0 +1,135 @@
+"""Helpers for the tests of Music Assistant entries."""
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from ipaddress import ip_address
+import ssl
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from aiohttp import web
+from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.scrobbler.const import CONF_KIND, DOMAIN, EntryKind
+from tests.fakes.music_assistant_server import MA_TOKEN, FakeMusicAssistantServer
+
+
+def ma_entry(
+    server: FakeMusicAssistantServer,
+    *,
+    token: str | None = MA_TOKEN,
+    unique_id: str | None = None,
+    verify_ssl: bool = True,
+) -> MockConfigEntry:
+    """Return a config entry of a fake server (not added to hass)."""
+    data = {
+        CONF_KIND: EntryKind.MUSIC_ASSISTANT.value,
+        CONF_URL: server.url,
+        CONF_VERIFY_SSL: verify_ssl,
+    }
+    if token is not None:
+        data[CONF_TOKEN] = token
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Music Assistant 127.0.0.1",
+        unique_id=unique_id or server.server_id,
+        data=data,
+    )
+
+
+def zeroconf_info(server: FakeMusicAssistantServer, **changes: str | None) -> ZeroconfServiceInfo:
+    """Return what HA's zeroconf reports for a server: TXT values as strings."""
+    properties = {
+        key: None if value is None else str(value) for key, value in server.server_info().items()
+    }
+    properties.update(changes)
+    return ZeroconfServiceInfo(
+        ip_address=ip_address("127.0.0.1"),
+        ip_addresses=[ip_address("127.0.0.1")],
+        port=server.port,
+        hostname="mass.local.",
+        type="_mass._tcp.local.",
+        name=f"{server.server_id}._mass._tcp.local.",
+        properties=properties,
+    )
+
+
+async def wait_for(predicate: Callable[[], bool], what: str = "the condition") -> None:
+    """Wait until frames that arrived on the client's reader task have been handled."""
+    async with asyncio.timeout(5):
+        while not predicate():  # noqa: ASYNC110  # the client's frames have no event to await
+            await asyncio.sleep(0.001)
+    assert predicate(), what
+
+
+@pytest.fixture
+def mock_setup_entry() -> Generator[AsyncMock]:
+    """Stop a created entry from being set up (or unloaded), for flow tests."""
+    with (
+        patch("custom_components.scrobbler.async_setup_entry", return_value=True) as mock,
+        patch("custom_components.scrobbler.async_unload_entry", return_value=True),
+    ):
+        yield mock
+
+
+@pytest.fixture
+async def tolerate_tls_handshake_failures() -> AsyncGenerator[None]:
+    """Let the fake server's side of a refused TLS handshake pass unreported.
+
+    When the client rejects the self-signed certificate, asyncio reports the server's broken
+    handshake to the loop's exception handler, which HA's test harness turns into a failure.
+    """
+    loop = asyncio.get_running_loop()
+    original = loop.get_exception_handler()
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, ssl.SSLError | ConnectionResetError) and "incoming connection" in str(
+            context.get("message")
+        ):
+            return
+        if original is None:
+            loop.default_exception_handler(context)
+        else:
+            original(loop, context)
+
+    loop.set_exception_handler(handler)
+    yield
+    loop.set_exception_handler(original)
+
+
+@pytest.fixture
+async def not_ma_server(
+    socket_enabled: None,
+) -> AsyncGenerator[Callable[..., Awaitable[str]]]:
+    """Start HTTP servers on 127.0.0.1 that answer /info, but not as Music Assistant."""
+    runners: list[web.AppRunner] = []
+
+    async def start(status: int, body: str, content_type: str = "text/html") -> str:
+        async def info(request: web.Request) -> web.Response:
+            return web.Response(status=status, text=body, content_type=content_type)
+
+        app = web.Application()
+        app.router.add_get("/info", info)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        runners.append(runner)
+        server = site._server
+        assert isinstance(server, asyncio.Server)
+        return f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+
+    yield start
+    for runner in runners:
+        await runner.cleanup()
+
+
+@pytest.fixture
+def hass_location(hass: HomeAssistant) -> str:
+    """Return the name of the test's Home Assistant instance."""
+    return hass.config.location_name
