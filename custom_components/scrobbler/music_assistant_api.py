@@ -13,11 +13,12 @@ from http import HTTPStatus
 import logging
 import re
 import ssl
-from typing import Any, Final
+from typing import Any, Final, override
 
 import aiohttp
 from music_assistant_client import MusicAssistantClient
 from music_assistant_client.auth_helpers import get_server_info
+from music_assistant_client.connection import WebsocketsConnection
 from music_assistant_client.exceptions import (
     CannotConnect,
     InvalidServerVersion,
@@ -212,18 +213,39 @@ def _raise_setup_error(err: BaseException) -> None:
     raise MusicAssistantSetupError(SetupError.CANNOT_CONNECT) from err
 
 
-async def close_client(client: MusicAssistantClient) -> None:
-    """Disconnect a client and leave no heartbeat timer of its websocket behind.
+class TidyWebsocketsConnection(WebsocketsConnection):
+    """The library's websocket connection, leaving no heartbeat timer behind when it closes.
 
     When the client closes the websocket, aiohttp re-arms the heartbeat timer on the server's
-    close frame (``ClientWebSocketResponse._send_heartbeat``): it would outlive the connection.
+    close frame (``ClientWebSocketResponse._send_heartbeat``): it would outlive the connection,
+    by up to a minute, for every disconnect (including the ones ``connect()`` makes when the
+    token is rejected).
     """
-    websocket = client.connection._ws_client  # noqa: SLF001  # the library exposes no accessor
-    try:
-        await client.disconnect()
-    finally:
-        if websocket is not None:
-            websocket._cancel_heartbeat()  # noqa: SLF001  # see the docstring
+
+    @override
+    async def disconnect(self) -> None:
+        websocket = self._ws_client
+        try:
+            await super().disconnect()
+        finally:
+            if websocket is not None:
+                websocket._cancel_heartbeat()  # noqa: SLF001  # aiohttp offers no public way
+
+
+class TidyMusicAssistantClient(MusicAssistantClient):
+    """A ``MusicAssistantClient`` whose connection closes without leftovers."""
+
+    def __init__(
+        self, server_url: str, aiohttp_session: aiohttp.ClientSession, token: str | None
+    ) -> None:
+        """Create the client with a tidy connection."""
+        super().__init__(server_url, aiohttp_session, token=token)
+        self.connection = TidyWebsocketsConnection(server_url, aiohttp_session, token)
+
+
+async def close_client(client: MusicAssistantClient) -> None:
+    """Disconnect a client (cancels its pending commands and closes its websocket)."""
+    await client.disconnect()
 
 
 @asynccontextmanager
@@ -231,7 +253,7 @@ async def async_open_client(
     session: aiohttp.ClientSession, url: str, token: str | None
 ) -> AsyncIterator[MusicAssistantClient]:
     """Connect and authenticate a client for a few commands; always close it."""
-    client = MusicAssistantClient(url, session, token=token)
+    client = TidyMusicAssistantClient(url, session, token)
     try:
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):

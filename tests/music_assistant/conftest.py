@@ -8,13 +8,30 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 from aiohttp import web
-from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL
-from homeassistant.core import HomeAssistant
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    CONF_TOKEN,
+    CONF_URL,
+    CONF_VERIFY_SSL,
+    EVENT_STATE_CHANGED,
+    EVENT_STATE_REPORTED,
+)
+from homeassistant.core import (
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.scrobbler import music_assistant_server
 from custom_components.scrobbler.const import CONF_KIND, DOMAIN, EntryKind
+from custom_components.scrobbler.music_assistant_server import ConnectionState
 from tests.fakes.music_assistant_server import MA_TOKEN, FakeMusicAssistantServer
 
 
@@ -133,3 +150,67 @@ async def not_ma_server(
 def hass_location(hass: HomeAssistant) -> str:
     """Return the name of the test's Home Assistant instance."""
     return hass.config.location_name
+
+
+def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
+    """Return the entity id of a sensor of this integration."""
+    entity_id = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, unique_id)
+    assert entity_id is not None, unique_id
+    return entity_id
+
+
+class StateWrites:
+    """Every state written for an entity, changed or not (a write of an equal state is reported)."""
+
+    def __init__(self, hass: HomeAssistant, entity_id: str) -> None:
+        """Start recording."""
+        self.states: list[State] = []
+        self.entity_id = entity_id
+
+        @callback
+        def record(event: Event[EventStateChangedData] | Event[EventStateReportedData]) -> None:
+            if state := event.data["new_state"]:
+                self.states.append(state)
+
+        @callback
+        def concerns(data: EventStateChangedData | EventStateReportedData) -> bool:
+            return data["entity_id"] == entity_id
+
+        self._unsubs = [
+            hass.bus.async_listen(EVENT_STATE_CHANGED, record, event_filter=concerns),
+            hass.bus.async_listen(EVENT_STATE_REPORTED, record, event_filter=concerns),
+        ]
+
+    @property
+    def values(self) -> list[str]:
+        """Return the states written, in order."""
+        return [state.state for state in self.states]
+
+    def stop(self) -> None:
+        """Stop recording."""
+        for unsub in self._unsubs:
+            unsub()
+
+
+@pytest.fixture
+def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make reconnection delays tiny (no real waiting), and the wait for initial state short."""
+    monkeypatch.setattr(music_assistant_server, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(music_assistant_server, "BACKOFF_MAX", 0.01)
+
+
+async def setup_ma_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add and set up an entry; wait until the initial state of the server arrived."""
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    if entry.state is ConfigEntryState.LOADED:
+        connection = entry.runtime_data
+        await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    return entry
+
+
+@pytest.fixture
+async def ma_loaded(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> MockConfigEntry:
+    """Return the loaded entry of the fake server (token `MA_TOKEN`, one player)."""
+    return await setup_ma_entry(hass, ma_entry(ma_server))
