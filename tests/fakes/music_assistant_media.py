@@ -40,6 +40,7 @@ PROGRESS_REPORT_INTERVAL = 30  # a `media_item_played` with is_playing true ever
 BUFFER_AHEAD = 10  # the next track is buffered ~10 s before the end: one mid-track update
 AUTO_CLEAR_DELAY = 5  # a queue that played to its end is cleared 5 s later
 SEEK_THRESHOLD = 2  # `queue_time_updated` only when elapsed jumps by more than 2 s
+CORRECTION_DELAY = 0.75  # a stale elapsed time is corrected ~0.75 s after it was sent
 
 
 def make_track(
@@ -172,6 +173,8 @@ class FakePlayer:
         """Return the `PlayerQueue` as the server announces it now."""
         current = None if hide_current or self.index is None else self.items[self.index]
         following = self._item(self.index + 1) if self.index is not None else None
+        # the next item is announced once the current one really plays
+        hide_next = hide_current or self.state == PlaybackState.IDLE
         return PlayerQueue(
             queue_id=self.player_id,
             active=True,
@@ -184,7 +187,7 @@ class FakePlayer:
             elapsed_time_last_updated=self.queue_elapsed_at,
             state=self.state,
             current_item=current,
-            next_item=current if next_is_current else (None if hide_current else following),
+            next_item=current if next_is_current else (None if hide_next else following),
         )
 
     @property
@@ -318,10 +321,12 @@ class FakePlayer:
         self.media = self._player_media(first, 0)
         events.append(self._player_updated())
         self.index = 0
-        events.append(self._queue_event())
+        events += [self._queue_event()] * 3
         self.state = PlaybackState.PLAYING
         self._announce_queue_elapsed(stale)
-        events.append(self._queue_event(hide_current=True))
+        if self.flicker:
+            # the queue plays before it knows its current item (the player then shows no title)
+            events.append(self._queue_event(hide_current=True))
         if self.stop_report is not None:
             # the previous session ended with a stop: its last item is reported once more
             events.append(self._played(self.stop_report))
@@ -346,10 +351,14 @@ class FakePlayer:
             )
         self.media = self._player_media(item, stale + elapsed)
         events.append(self._player_updated())
-        events += self._correct_elapsed(item, elapsed)
+        if stale:
+            events += self._correct_elapsed(item, elapsed)
+        self.position = elapsed
         return events
 
     def _correct_elapsed(self, item: QueueItem, elapsed: float) -> list[MassEvent]:
+        # the correction of a stale elapsed time comes ~0.75 s after the stale one
+        elapsed += CORRECTION_DELAY
         events: list[MassEvent] = []
         if abs(self.queue_elapsed - elapsed) > SEEK_THRESHOLD:
             self._announce_queue_elapsed(elapsed)
@@ -390,7 +399,7 @@ class FakePlayer:
         self._announce_player_elapsed(old_position)
         events.append(self._player_updated())
         self.in_buffer = self.index
-        events.append(self._queue_event(next_is_current=True))
+        events += [self._queue_event(next_is_current=True)] * 4
         self.position = 0.0
         self._settle = lambda elapsed: self._settle_skip(item, skipped, old_position, elapsed)
         return events
@@ -398,13 +407,15 @@ class FakePlayer:
     def _settle_skip(
         self, item: QueueItem, skipped: QueueItem, old_position: float, elapsed: float
     ) -> list[MassEvent]:
-        # the queue carries the skipped track's position for a moment
-        self._announce_queue_elapsed(old_position + elapsed)
+        # the queue carries the skipped track's position for a moment, and the report of the
+        # skipped track counts the time since the skip as its own
+        stale = old_position + elapsed
+        self._announce_queue_elapsed(stale + 1)
         events = [
             self._queue_event(),
-            self._played(self._report(skipped, old_position, fully=False, playing=False)),
+            self._played(self._report(skipped, stale, fully=False, playing=False)),
         ]
-        self.media = self._player_media(item, old_position + elapsed)
+        self.media = self._player_media(item, stale + 1)
         events.append(self._player_updated())
         events += self._correct_elapsed(item, elapsed)
         return events
@@ -441,7 +452,7 @@ class FakePlayer:
         item = self._require_playing()
         self._settle = None
         self._announce_queue_elapsed(self.position)
-        events = [self._queue_event()]
+        events = [self._queue_event()] * 2
         self.state = PlaybackState.IDLE
         events.append(self._queue_event())
         self.stop_report = self._report(item, self.position, fully=False, playing=False)
@@ -528,7 +539,7 @@ class FakePlayer:
         self._announce_player_elapsed(duration - 0.2)
         events.append(self._player_updated())
         self._announce_queue_elapsed(duration)
-        events += self._correct_elapsed(following, 1.0)
+        events += self._correct_elapsed(following, 0.25)
         self.position = 0.0
         return events
 

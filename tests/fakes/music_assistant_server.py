@@ -31,6 +31,11 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from music_assistant_models.api import ErrorResultMessage, ServerInfoMessage, SuccessResultMessage
 from music_assistant_models.auth import AuthToken, User, UserRole
 from music_assistant_models.enums import EventType, ProviderType
+from music_assistant_models.errors import (
+    AuthenticationRequired,
+    InvalidCommand,
+    MusicAssistantError,
+)
 from music_assistant_models.event import MassEvent
 from music_assistant_models.media_items import Track
 from music_assistant_models.provider import ProviderInstance
@@ -51,6 +56,7 @@ ERROR_INVALID_COMMAND = 12
 ERROR_AUTHENTICATION_REQUIRED = 20
 ERROR_INVALID_TOKEN = 23
 ERROR_SETUP_REQUIRED = 503
+ERROR_UNKNOWN = 999
 
 MSG_AUTH_FIRST = "Authentication required. Please send auth command first."
 MSG_TOKEN_REQUIRED = "token required in args"
@@ -172,6 +178,8 @@ class FakeMusicAssistantServer:
             )
         ]
         self.manifests: list[dict[str, Any]] = []
+        # results given verbatim to these commands (a replayed recording's initial state)
+        self.recorded_results: dict[str, Any] = {}
         # what the clients did
         self.commands: list[dict[str, Any]] = []
         self.logins: list[LoginAttempt] = []
@@ -358,6 +366,13 @@ class FakeMusicAssistantServer:
             if connection.token is revoked:
                 await connection.ws.close(code=WSCloseCode.OK)
 
+    async def revoke_all_tokens_in_use(self) -> None:
+        """Revoke the token of every authenticated websocket (they get close frames 1000)."""
+        in_use = {id(connection.token) for connection in self._connections if connection.token}
+        for token, auth_token in list(self.tokens.items()):
+            if id(auth_token) in in_use:
+                await self.revoke_token(token)
+
     def _user_of(self, token: AuthToken) -> User:
         return next(user for user in self.users.values() if user.user_id == token.user_id)
 
@@ -388,7 +403,7 @@ class FakeMusicAssistantServer:
 
     async def set_available(self, player_id: str, available: bool) -> None:
         """Make a player (un)available."""
-        await self.emit_all(self.players[player_id].set_available(available))
+        await self.emit_all(self.players[player_id].set_available(available=available))
 
     async def play(self, player_id: str, tracks: Iterable[Track]) -> None:
         """Replace a player's queue and start it (until `media_ready`, title null if flicker)."""
@@ -526,22 +541,29 @@ class FakeMusicAssistantServer:
         if name == "auth" and self.requires_auth:
             await self._cmd_auth(connection, message_id, args)
             return
+        try:
+            result = await self._run(connection, name, args)
+        except MusicAssistantError as err:
+            await self._send_error(connection, message_id, err.error_code, str(err))
+        except (KeyError, TypeError, ValueError) as err:
+            await self._send_error(connection, message_id, ERROR_UNKNOWN, repr(err))
+        else:
+            await self._send_result(connection, message_id, result)
+            for other in list(self._connections):
+                if other.closing:
+                    await other.ws.close(code=WSCloseCode.OK)
+
+    async def _run(self, connection: _Connection, name: str, args: dict[str, Any]) -> Any:
+        """Run a command; errors are raised as the client's exceptions."""
         if not connection.authenticated:
-            await self._send_error(
-                connection, message_id, ERROR_AUTHENTICATION_REQUIRED, MSG_AUTH_FIRST
-            )
-            return
+            raise AuthenticationRequired(MSG_AUTH_FIRST)
+        if name in self.recorded_results:
+            return self.recorded_results[name]
         handler = self._handlers.get(name)
-        if handler is None:
-            await self._send_error(
-                connection, message_id, ERROR_INVALID_COMMAND, f"Invalid command: {name}"
-            )
-            return
-        result = await handler(connection, args)
-        await self._send_result(connection, message_id, result)
-        for other in list(self._connections):
-            if other.closing:
-                await other.ws.close(code=WSCloseCode.OK)
+        if handler is None or (name.startswith("auth/") and not self.requires_auth):
+            msg = f"Invalid command: {name}"
+            raise InvalidCommand(msg)
+        return await handler(connection, args)
 
     async def _cmd_auth(
         self, connection: _Connection, message_id: str, args: dict[str, Any]
@@ -589,9 +611,7 @@ class FakeMusicAssistantServer:
         return self.server_info()
 
     def _token_of(self, connection: _Connection) -> AuthToken:
-        if connection.token is None:  # schema < 28: nobody is logged in
-            msg = "no user on an unauthenticated server"
-            raise RuntimeError(msg)
+        assert connection.token is not None  # auth commands exist from schema 28 on
         return connection.token
 
     async def _cmd_me(self, connection: _Connection, args: dict[str, Any]) -> Any:
