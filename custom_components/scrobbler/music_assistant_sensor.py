@@ -21,6 +21,7 @@ from music_assistant_models.enums import EventType, MediaType, PlaybackState
 from music_assistant_models.event import MassEvent
 from music_assistant_models.media_items import Album
 from music_assistant_models.player import Player
+from music_assistant_models.queue_item import QueueItem
 
 from .const import DOMAIN
 from .music_assistant_server import (
@@ -70,13 +71,33 @@ NOTHING: Final = {
 }
 
 
-def now_playing(client: MusicAssistantClient, player: Player) -> tuple[str | None, dict[str, Any]]:
+def current_queue_item(
+    client: MusicAssistantClient, player: Player, remembered: QueueItem | None
+) -> QueueItem | None:
+    """Return the queue item of what the player plays, if it comes from an MA queue.
+
+    The queue and the player are updated separately: for a moment around a play start or a
+    track change the queue's current item is missing or already the next one. The item seen
+    last for the player's media (``remembered``) then still serves.
+    """
+    media = player.current_media
+    if media is None or media.queue_item_id is None:
+        return None
+    queue = client.player_queues.get(player.active_source) if player.active_source else None
+    item = queue.current_item if queue is not None else None
+    for candidate in (item, remembered):
+        if candidate is not None and candidate.queue_item_id == media.queue_item_id:
+            return candidate
+    return None
+
+
+def now_playing(player: Player, item: QueueItem | None) -> tuple[str | None, dict[str, Any]]:
     """Return the state and attributes of a player's now-playing sensor.
 
     The player's current media gives title, artist, album and image as the player shows them;
-    the active queue's current item (when it is that same item) adds what the library knows:
-    MusicBrainz id, album artist, and whatever the player did not report. A radio item comes back
-    as a Track, so ``media_type`` decides, not the class.
+    its queue item adds what the library knows: MusicBrainz id, album artist, and whatever the
+    player did not report. A radio item comes back as a Track, so ``media_type`` decides, not
+    the class.
     """
     attributes: dict[str, Any] = {**NOTHING, "playback_state": player.playback_state.value}
     media = player.current_media
@@ -84,15 +105,8 @@ def now_playing(client: MusicAssistantClient, player: Player) -> tuple[str | Non
         return None, attributes
     title, artist, album = media.title, media.artist, media.album
     album_artist, duration, mbid = media.album_artist, media.duration, None
-    queue = client.player_queues.get(player.active_source) if player.active_source else None
-    item = queue.current_item if queue is not None else None
     track = item.media_item if item is not None else None
-    if (
-        track is not None
-        and item is not None
-        and media.queue_item_id == item.queue_item_id
-        and track.media_type is MediaType.TRACK
-    ):
+    if track is not None and track.media_type is MediaType.TRACK:
         title = title or track.name
         artist = artist or getattr(track, "artist_str", None) or None
         track_album = getattr(track, "album", None)
@@ -188,6 +202,8 @@ class NowPlayingSensor(MusicAssistantSensor):
             via_device_id=server_device_id,
         )
         self._shown: NowPlaying | None = None
+        # The queue item of the player's current media, as last seen.
+        self._item: QueueItem | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -221,7 +237,8 @@ class NowPlayingSensor(MusicAssistantSensor):
         ):
             visible = NowPlaying(available=False, state=None, attributes={})
         else:
-            state, attributes = now_playing(client, player)
+            self._item = current_queue_item(client, player, self._item)
+            state, attributes = now_playing(player, self._item)
             if state is None and self._between_tracks(player):
                 return
             visible = NowPlaying(available=True, state=state, attributes=attributes)

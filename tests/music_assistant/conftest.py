@@ -31,6 +31,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scrobbler import music_assistant_server
 from custom_components.scrobbler.const import CONF_KIND, DOMAIN, EntryKind
+from custom_components.scrobbler.music_assistant_sensor import SEPARATOR
 from custom_components.scrobbler.music_assistant_server import ConnectionState
 from tests.fakes.music_assistant_server import MA_TOKEN, FakeMusicAssistantServer
 
@@ -201,7 +202,8 @@ def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def setup_ma_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
     """Add and set up an entry; wait until the initial state of the server arrived."""
-    entry.add_to_hass(hass)
+    if hass.config_entries.async_get_entry(entry.entry_id) is None:
+        entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     if entry.state is ConfigEntryState.LOADED:
@@ -214,3 +216,21 @@ async def setup_ma_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockCon
 async def ma_loaded(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> MockConfigEntry:
     """Return the loaded entry of the fake server (token `MA_TOKEN`, one player)."""
     return await setup_ma_entry(hass, ma_entry(ma_server))
+
+
+async def settle(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Wait until the integration handled every frame the server sent so far.
+
+    The answer to a command comes after the frames sent before it on the same socket; the
+    client then calls its subscribers with call_soon.
+    """
+    client = entry.runtime_data.client
+    assert client is not None
+    await client.send_command("info")
+    await asyncio.sleep(0)
+    await hass.async_block_till_done()
+
+
+def shown(artist: str, title: str) -> str:
+    """Return the state of a now-playing sensor for a track."""
+    return f"{artist}{SEPARATOR}{title}"
