@@ -204,7 +204,8 @@ async def setup_ma_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockCon
     """Add and set up an entry; wait until the initial state of the server arrived."""
     if hass.config_entries.async_get_entry(entry.entry_id) is None:
         entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
+    if entry.state is ConfigEntryState.NOT_LOADED:
+        await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     if entry.state is ConfigEntryState.LOADED:
         connection = entry.runtime_data
