@@ -92,15 +92,15 @@ def normalize_url(text: str) -> str:
 
 
 def _causes(err: BaseException) -> list[BaseException]:
-    """Return an exception and the exceptions it was raised from."""
+    """Return an exception and the exceptions behind it (``TransportError.error``, causes)."""
     chain: list[BaseException] = []
     current: BaseException | None = err
     while current is not None and current not in chain:
         chain.append(current)
-        current = current.__cause__ or current.__context__
-        if current is None and chain[-1].args and isinstance(chain[-1].args[0], BaseException):
-            # The library wraps some errors as an argument: CannotConnect(err).
-            current = chain[-1].args[0]
+        wrapped = getattr(current, "error", None)
+        if not isinstance(wrapped, BaseException):
+            wrapped = None
+        current = wrapped or current.__cause__ or current.__context__
     return chain
 
 
@@ -209,7 +209,10 @@ def _raise_setup_error(err: BaseException) -> None:
         raise MusicAssistantSetupError(SetupError.CANNOT_CONNECT) from err
     if isinstance(err, CannotConnect):
         raise MusicAssistantSetupError(classify_connect_error(err)) from err
-    LOGGER.debug("Music Assistant answered with an error: %s", type(err).__name__)
+    if isinstance(err, MusicAssistantError):
+        # For example a guest, who may not create tokens (error 22).
+        LOGGER.debug("Music Assistant refused: %s (error %s)", err, err.error_code)
+        raise MusicAssistantSetupError(SetupError.LOGIN_FAILED) from err
     raise MusicAssistantSetupError(SetupError.CANNOT_CONNECT) from err
 
 

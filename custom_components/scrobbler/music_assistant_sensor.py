@@ -290,11 +290,9 @@ class PlayerSensors:
 
     @callback
     def async_start(self) -> None:
-        """Listen to the connection; add the players it already knows."""
+        """Listen to the connection: players are added once its initial state arrived."""
         self.entry.async_on_unload(self.connection.async_add_state_listener(self._async_on_state))
         self.entry.async_on_unload(self.connection.async_add_event_listener(self._async_on_event))
-        if self.connection.state is ConnectionState.CONNECTED:
-            self._async_sync_players()
 
     @callback
     def _async_on_state(self) -> None:

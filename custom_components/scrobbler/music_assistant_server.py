@@ -250,20 +250,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntr
     connection = MusicAssistantConnection(hass, entry)
     await connection.async_connect_first()
     entry.runtime_data = connection
-    try:
-        await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    except BaseException:
-        await connection.async_stop()
-        raise
+    # Runs after the platforms are unloaded, and when the rest of the setup fails.
+    entry.async_on_unload(connection.async_stop)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     connection.async_start()
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> bool:
-    """Unload the sensors and close the connection."""
-    if unloaded := await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
-        await entry.runtime_data.async_stop()
-    return unloaded
+    """Unload the sensors; the connection closes next (``async_on_unload``)."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
@@ -304,22 +300,19 @@ async def async_get_diagnostics(
 ) -> dict[str, Any]:
     """Return diagnostics of a Music Assistant entry: token (and addresses) redacted."""
     connection = entry.runtime_data
-    client = connection.client
-    players: list[dict[str, Any]] = []
-    if client is not None:
-        players = [
-            {
-                "player_id": player.player_id,
-                "name": player.name,
-                "provider": player.provider,
-                "available": player.available,
-                "enabled": player.enabled,
-                "playback_state": player.playback_state,
-                "active_source": player.active_source,
-                "current_media": player.current_media.to_dict() if player.current_media else None,
-            }
-            for player in client.players
-        ]
+    players = [
+        {
+            "player_id": player.player_id,
+            "name": player.name,
+            "provider": player.provider,
+            "available": player.available,
+            "enabled": player.enabled,
+            "playback_state": player.playback_state,
+            "active_source": player.active_source,
+            "current_media": player.current_media.to_dict() if player.current_media else None,
+        }
+        for player in (connection.client.players if connection.client else [])
+    ]
     server = connection.server_info.to_dict() if connection.server_info else None
     return async_redact_data(
         {

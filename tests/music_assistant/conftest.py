@@ -120,19 +120,17 @@ async def tolerate_tls_handshake_failures() -> AsyncGenerator[None]:
     loop.set_exception_handler(original)
 
 
+type HttpServerFactory = Callable[[list[web.RouteDef]], Awaitable[str]]
+
+
 @pytest.fixture
-async def not_ma_server(
-    socket_enabled: None,
-) -> AsyncGenerator[Callable[..., Awaitable[str]]]:
-    """Start HTTP servers on 127.0.0.1 that answer /info, but not as Music Assistant."""
+async def http_server(socket_enabled: None) -> AsyncGenerator[HttpServerFactory]:
+    """Start plain HTTP servers on 127.0.0.1 with the given routes; return their URLs."""
     runners: list[web.AppRunner] = []
 
-    async def start(status: int, body: str, content_type: str = "text/html") -> str:
-        async def info(request: web.Request) -> web.Response:
-            return web.Response(status=status, text=body, content_type=content_type)
-
+    async def start(routes: list[web.RouteDef]) -> str:
         app = web.Application()
-        app.router.add_get("/info", info)
+        app.add_routes(routes)
         runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -148,9 +146,16 @@ async def not_ma_server(
 
 
 @pytest.fixture
-def hass_location(hass: HomeAssistant) -> str:
-    """Return the name of the test's Home Assistant instance."""
-    return hass.config.location_name
+def not_ma_server(http_server: HttpServerFactory) -> Callable[..., Awaitable[str]]:
+    """Start HTTP servers that answer /info, but not as Music Assistant."""
+
+    async def start(status: int, body: str, content_type: str = "text/html") -> str:
+        async def info(request: web.Request) -> web.Response:
+            return web.Response(status=status, text=body, content_type=content_type)
+
+        return await http_server([web.get("/info", info)])
+
+    return start
 
 
 def entity_id_of(hass: HomeAssistant, unique_id: str) -> str:
