@@ -1,5 +1,6 @@
 """Setting up, unloading and removing Music Assistant entries; the connection that heals itself."""
 
+import asyncio
 import logging
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -206,3 +207,28 @@ async def test_removal_of_an_entry_without_token(
     entry = await setup_ma_entry(hass, ma_entry(server, token=None))
     await hass.config_entries.async_remove(entry.entry_id)
     assert server.logouts == []
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_nothing_outlives_an_unload(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    # a reconnection, then a token rejected on the next one: the client closes those sockets
+    connection = ma_loaded.runtime_data
+    ma_server.drop_connections()
+    await wait_for(lambda: ma_server.authenticated_clients == 1, "reconnected")
+    ma_server.reject_tokens = True
+    ma_server.drop_connections()
+    await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
+    assert await hass.config_entries.async_unload(ma_loaded.entry_id)
+    await hass.async_block_till_done()
+
+    loop = asyncio.get_running_loop()
+    heartbeats = [
+        handle
+        for handle in loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled() and "_send_heartbeat" in repr(handle)
+    ]
+    assert heartbeats == []
+    assert [task for task in asyncio.all_tasks() if DOMAIN in task.get_name()] == []
+    assert ma_server.connected_clients == 0
