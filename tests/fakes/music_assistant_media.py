@@ -538,9 +538,8 @@ class FakePlayer:
         self.media = self._player_media(following, duration)
         self._announce_player_elapsed(duration - 0.2)
         events.append(self._player_updated())
-        self._announce_queue_elapsed(duration)
         events += self._correct_elapsed(following, 0.25)
-        self.position = 0.0
+        self.position = 0.0  # virtual time: the new track starts where the old one ended
         return events
 
     def _auto_clear(self) -> list[MassEvent]:

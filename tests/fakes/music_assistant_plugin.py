@@ -1,9 +1,20 @@
-"""Pytest fixtures of the fake Music Assistant server (listed in `tests/conftest.py`)."""
+"""Pytest fixtures of the fake Music Assistant server (listed in `tests/conftest.py`).
+
+* `ma_server`: a started `FakeMusicAssistantServer` (schema 29, auth on, user `MA_USERNAME` with
+  password `MA_PASSWORD`, long-lived token `MA_TOKEN`, one player `RECORDED_PLAYER_ID`).
+* `ma_server_factory`: `await ma_server_factory(schema_version=27, ssl_context=...)` starts more.
+* `ma_certificate`: a self-signed certificate for 127.0.0.1 (`server_context()`,
+  `client_context()`).
+* autouse: cancels the heartbeat timers aiohttp leaves on closed client websockets.
+
+Replays of the real server's recordings: `tests.fakes.music_assistant_recordings`.
+"""
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 
+from aiohttp import ClientWebSocketResponse
 import pytest
 
 from .certificates import SelfSignedCertificate, make_self_signed_certificate
@@ -12,17 +23,29 @@ from .music_assistant_server import MA_TOKEN, MA_USERNAME, FakeMusicAssistantSer
 type MaServerFactory = Callable[..., Awaitable[FakeMusicAssistantServer]]
 
 
-def cancel_websocket_heartbeats() -> None:
-    """Cancel the heartbeat timers aiohttp re-arms after a client-side websocket close.
+def cancel_closed_websocket_heartbeats() -> None:
+    """Cancel the heartbeat timers aiohttp re-arms on websockets that are already closed.
 
-    aiohttp 3.14 re-arms `ClientWebSocketResponse._send_heartbeat` when the server answers a
-    close started by the client (every `client.disconnect()`), leaving a timer that HA's test
-    harness reports as lingering. The timer would only send a ping on a closed socket.
+    aiohttp 3.14 re-arms `ClientWebSocketResponse._send_heartbeat` when data (the server's
+    answer to a close the client started, as in every `client.disconnect()`) arrives on a
+    closing websocket, leaving a 55 s timer that HA's test harness reports as lingering. The
+    timer would only find the socket closed; timers of open websockets are left alone.
     """
     loop = asyncio.get_running_loop()
     for handle in list(getattr(loop, "_scheduled", [])):
-        if "ClientWebSocketResponse._send_heartbeat" in repr(handle):
+        callback = getattr(handle, "_callback", None)
+        if (
+            getattr(callback, "__func__", None) is ClientWebSocketResponse._send_heartbeat
+            and callback.__self__.closed  # type: ignore[union-attr]
+        ):
             handle.cancel()
+
+
+@pytest.fixture(autouse=True)
+async def _ma_closed_websocket_heartbeats() -> AsyncGenerator[None]:
+    """After each test (and after `hass` is torn down), drop closed websockets' timers."""
+    yield
+    cancel_closed_websocket_heartbeats()
 
 
 @pytest.fixture
@@ -45,7 +68,6 @@ async def ma_server_factory(socket_enabled: None) -> AsyncGenerator[MaServerFact
     yield start
     for server in servers:
         await server.stop()
-    cancel_websocket_heartbeats()
 
 
 @pytest.fixture

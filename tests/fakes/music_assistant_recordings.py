@@ -124,12 +124,23 @@ class RecordingReplay:
     """Replays a recording's pushed frames through a fake server."""
 
     def __init__(
-        self, server: FakeMusicAssistantServer, recording: Recording, *, speed: float | None = None
+        self,
+        server: FakeMusicAssistantServer,
+        recording: Recording,
+        *,
+        speed: float | None = None,
+        clock_offset: float = 0.0,
     ) -> None:
-        """Make `server` look like the recorded one; `speed` None sends without pauses."""
+        """Make `server` look like the recorded one; `speed` None sends without pauses.
+
+        `clock_offset` (seconds) is added to the epoch timestamps (`..._last_updated`) of the
+        pushed frames, e.g. `time.time() - recording.wall_clock_at_t0` to make the recording
+        happen now; 0 (the default) sends the frames unchanged.
+        """
         self.server = server
         self.recording = recording
         self.speed = speed
+        self.clock_offset = clock_offset
         self.position = 0  # index of the next frame to send
         self.frames = recording.pushed_frames()
         info = recording.server_info()
@@ -158,10 +169,27 @@ class RecordingReplay:
             previous = frame.t
             self.position += 1
             if frame.message is not None:
-                await self.server.send_raw(json.dumps(frame.message))
+                message = _shift_clock(frame.message, self.clock_offset)
+                await self.server.send_raw(json.dumps(message))
             else:
                 # the only recorded close frame (code 1000): the listening token was revoked
                 await self.server.revoke_all_tokens_in_use()
+
+
+def _shift_clock(value: Any, offset: float) -> Any:
+    """Return `value` with `offset` added to every `..._last_updated` epoch timestamp."""
+    if not offset:
+        return value
+    if isinstance(value, dict):
+        return {
+            key: item + offset
+            if key.endswith("_last_updated") and isinstance(item, int | float)
+            else _shift_clock(item, offset)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_shift_clock(item, offset) for item in value]
+    return value
 
 
 def outline(event: dict[str, Any]) -> tuple[Any, ...]:

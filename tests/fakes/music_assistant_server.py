@@ -180,8 +180,12 @@ class FakeMusicAssistantServer:
         self.manifests: list[dict[str, Any]] = []
         # results given verbatim to these commands (a replayed recording's initial state)
         self.recorded_results: dict[str, Any] = {}
+        # commands answered with an error, and commands never answered (a hung server)
+        self.failing_commands: dict[str, MusicAssistantError] = {}
+        self.unanswered_commands: set[str] = set()
         # what the clients did
         self.commands: list[dict[str, Any]] = []
+        self._command_received = asyncio.Event()
         self.logins: list[LoginAttempt] = []
         self.logouts: list[str] = []  # names of the tokens logged out
         self.tokens_created: list[str] = []  # names of the long-lived tokens created
@@ -433,6 +437,15 @@ class FakeMusicAssistantServer:
         """Let virtual play time pass on a player (track ends, reports, auto-clear)."""
         await self.emit_all(self.players[player_id].advance(seconds))
 
+    async def wait_for_command(self, name: str) -> dict[str, Any]:
+        """Return the first command `name` the server received, waiting for it if needed."""
+        while True:
+            for command in self.commands:
+                if command["command"] == name:
+                    return command
+            self._command_received.clear()
+            await self._command_received.wait()
+
     # ------------------------------------------------------------------ events
     async def emit(self, event: EventType | str, object_id: str | None, data: Any = None) -> None:
         """Push one event to every authenticated websocket."""
@@ -537,7 +550,10 @@ class FakeMusicAssistantServer:
         except ValueError, KeyError, TypeError:
             return  # the real server ignores frames that are not commands
         self.commands.append(command)
+        self._command_received.set()
         args = command.get("args") or {}
+        if name in self.unanswered_commands:
+            return
         if name == "auth" and self.requires_auth:
             await self._cmd_auth(connection, message_id, args)
             return
@@ -557,6 +573,8 @@ class FakeMusicAssistantServer:
         """Run a command; errors are raised as the client's exceptions."""
         if not connection.authenticated:
             raise AuthenticationRequired(MSG_AUTH_FIRST)
+        if name in self.failing_commands:
+            raise self.failing_commands[name]
         if name in self.recorded_results:
             return self.recorded_results[name]
         handler = self._handlers.get(name)

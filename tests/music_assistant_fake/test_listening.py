@@ -6,7 +6,7 @@ import aiohttp
 from aiohttp import WSMsgType
 from music_assistant_client import MusicAssistantClient
 from music_assistant_models.enums import EventType, PlaybackState
-from music_assistant_models.errors import AuthenticationFailed
+from music_assistant_models.errors import AuthenticationFailed, MusicAssistantError
 import pytest
 
 from tests.fakes.certificates import SelfSignedCertificate
@@ -204,3 +204,28 @@ async def test_tls_with_a_self_signed_certificate(
         http_session, server.url, ssl_context=ma_certificate.client_context()
     ) as listener:
         assert [player.player_id for player in listener.client.players] == [RECORDED_PLAYER_ID]
+
+
+@pytest.mark.parametrize("stall", [True, False])
+async def test_initial_state_that_never_completes(
+    ma_server: FakeMusicAssistantServer, http_session: aiohttp.ClientSession, stall: bool
+) -> None:
+    """A failing or unanswered start-up command: the client never becomes ready."""
+    if stall:
+        ma_server.unanswered_commands.add("players/all")
+    else:
+        ma_server.failing_commands["providers/manifests"] = MusicAssistantError("boom")
+    expected = "players/all" if stall else "providers/manifests"
+    client = MusicAssistantClient(ma_server.url, http_session, MA_TOKEN)
+    events: asyncio.Queue[object] = asyncio.Queue()
+    client.subscribe(events.put_nowait)
+    ready = asyncio.Event()
+    task = asyncio.create_task(client.start_listening(ready))
+    await asyncio.wait_for(ma_server.wait_for_command(expected), 5)
+    # the client still listens: an event arrives, but the initial state never completes
+    await ma_server.emit(EventType.QUEUE_TIME_UPDATED, RECORDED_PLAYER_ID, 1)
+    await asyncio.wait_for(events.get(), 5)
+    assert not ready.is_set()
+    assert ma_server.commands[-1]["command"] == expected
+    await client.disconnect()
+    await asyncio.wait_for(task, 5)

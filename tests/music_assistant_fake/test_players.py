@@ -1,10 +1,13 @@
 """The fake's players: playback steps, availability and what the client makes of them."""
 
+from typing import Any
+
 import aiohttp
 from music_assistant_client import MusicAssistantClient
 from music_assistant_client.exceptions import InvalidServerVersion
 from music_assistant_models.enums import EventType, MediaType, PlaybackState
 from music_assistant_models.errors import InvalidCommand, MusicAssistantError
+from music_assistant_models.event import MassEvent
 import pytest
 
 from tests.fakes.music_assistant_media import (
@@ -23,7 +26,7 @@ from .conftest import listening
 MBID = "0b4ea0a4-8e2f-4fe8-9d3c-7d1b6b1c3e11"
 
 
-def outlines(player: FakePlayer, events: list) -> list[tuple]:
+def outlines(events: list[MassEvent]) -> list[tuple[Any, ...]]:
     return [outline(event.to_dict()) for event in events]
 
 
@@ -32,17 +35,17 @@ def test_pause_resume_and_stop() -> None:
     player.play([PINK_BREEZE])
     player.media_ready(1)
     assert player.advance(9) == []  # no ticks while playing
-    assert outlines(player, player.pause()) == [
+    assert outlines(player.pause()) == [
         ("queue_updated", "paused", 1, 0, "Harness Tones - Pink Breeze", None),
         ("media_item_played", "Pink Breeze", 10, False, False),
         ("player_updated", "paused", "Pink Breeze"),
     ]
     assert player.advance(100) == []  # a paused player does not move
-    assert outlines(player, player.resume()) == [
+    assert outlines(player.resume()) == [
         ("queue_updated", "playing", 1, 0, "Harness Tones - Pink Breeze", None),
         ("player_updated", "playing", "Pink Breeze"),
     ]
-    stop = outlines(player, player.stop())
+    stop = outlines(player.stop())
     assert stop[-2:] == [
         ("media_item_played", "Pink Breeze", 10, False, False),
         ("player_updated", "idle", "Pink Breeze"),  # the title stays after a stop
@@ -56,13 +59,13 @@ def test_skip_at_the_last_item_stops() -> None:
     player = FakePlayer("p", "P")
     player.play([PINK_BREEZE])
     player.media_ready()
-    assert outlines(player, player.next())[-1] == ("player_updated", "idle", "Pink Breeze")
+    assert outlines(player.next())[-1] == ("player_updated", "idle", "Pink Breeze")
 
 
 def test_advance_settles_a_pending_start() -> None:
     player = FakePlayer("p", "P")
     player.play([PINK_BREEZE, HERTZ_127])
-    events = outlines(player, player.advance(31))
+    events = outlines(player.advance(31))
     assert events[0] == (
         "queue_updated",
         "playing",

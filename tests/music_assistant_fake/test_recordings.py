@@ -123,3 +123,23 @@ async def test_the_fake_plays_like_the_real_server(
         received = await listener.drain()
     expected = [outline(event) for event in playback_events(Recording(name))]
     assert [outline(event.to_dict()) for event in received] == expected
+
+
+async def test_replay_can_move_the_recording_to_now(
+    ma_server: FakeMusicAssistantServer, http_session: aiohttp.ClientSession
+) -> None:
+    recording = Recording("play_two_tracks")
+    offset = 1000.5
+    replay = RecordingReplay(ma_server, recording, clock_offset=offset)
+    async with listening(http_session, ma_server.url) as listener:
+        await replay.replay_until(8)
+        await listener.drain()
+    player = listener.player(RECORDED_PLAYER_ID)
+    recorded = [frame.message for frame in replay.frames[: replay.position] if frame.message]
+    last_player = next(m for m in reversed(recorded) if m["event"] == "player_updated")
+    media = last_player["data"]["current_media"]
+    assert player.current_media is not None
+    assert player.current_media.elapsed_time_last_updated == (
+        media["elapsed_time_last_updated"] + offset
+    )
+    assert player.current_media.title == media["title"] == "Pink Breeze"
