@@ -8,6 +8,7 @@ from aiohttp import ClientSession, web
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from music_assistant_models.errors import InsufficientPermissions, MusicAssistantError
 import pytest
 
 from custom_components.scrobbler import music_assistant_api
@@ -65,7 +66,8 @@ async def test_server_too_new_for_the_client(
 async def test_token_creation_refused(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
-    del ma_server._handlers["auth/token/create"]
+    # a guest may not create tokens
+    ma_server.failing_commands["auth/token/create"] = InsufficientPermissions("Guests cannot")
     result = await sign_in(hass, ma_server, "music_assistant_login", LOGIN)
     assert result["errors"] == {"base": "login_failed"}
     # the session was signed out all the same
@@ -84,7 +86,7 @@ async def test_token_creation_answer_is_not_a_token(
 async def test_removal_when_the_server_refuses_to_revoke(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    del ma_server._handlers["auth/logout"]
+    ma_server.failing_commands["auth/logout"] = MusicAssistantError("Internal error")
     async with ClientSession() as client_session:
         with pytest.raises(MusicAssistantSetupError) as raised:
             await music_assistant_api.async_revoke_token(client_session, ma_server.url, MA_TOKEN)

@@ -171,7 +171,7 @@ async def test_initial_state_that_never_comes_is_retried(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("custom_components.scrobbler.music_assistant_server.INIT_TIMEOUT", 0.05)
-    del ma_server._handlers["providers/manifests"]  # an error: the client never gets ready
+    ma_server.unanswered_commands.add("providers/manifests")  # the client never gets ready
     entry = ma_entry(ma_server)
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
