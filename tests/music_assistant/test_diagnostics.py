@@ -87,10 +87,26 @@ async def test_password_and_tokens_never_logged(
     await settle(hass, entry)
     await hass.config_entries.async_remove(entry.entry_id)
 
+    # a pasted token (a wrong one first), the entry set up with it and removed
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow_id = result["flow_id"]
+    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "music_assistant"})
+    await hass.config_entries.flow.async_configure(flow_id, {"url": ma_server.url})
+    await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "music_assistant_token"}
+    )
+    await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: MA_TOKEN[::-1]})
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: MA_TOKEN})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    await setup_ma_entry(hass, result["result"])
+    await hass.config_entries.async_remove(result["result"].entry_id)
+
     # a session token and a long-lived one were issued, and the frames were logged
     assert len(issued) == 2
     assert entry.data[CONF_TOKEN] == issued[1]
     assert "auth/token/create" in caplog.text
     assert "Publishing message" in caplog.text
-    for secret in (MA_PASSWORD, MA_TOKEN, *issued):
+    assert MA_TOKEN not in ma_server.tokens  # revoked on removal
+    for secret in (MA_PASSWORD, MA_TOKEN, MA_TOKEN[::-1], *issued):
         assert secret not in caplog.text
