@@ -3,7 +3,6 @@
 import logging
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -14,7 +13,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.scrobbler.const import DOMAIN
 from tests.fakes.music_assistant_media import PINK_BREEZE, RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_recordings import Recording, RecordingReplay
@@ -26,6 +24,7 @@ from tests.fakes.music_assistant_server import (
 )
 
 from .conftest import ma_entry, settle, setup_ma_entry
+from .test_config_flow import choose, submit_server
 
 
 async def test_diagnostics(
@@ -66,13 +65,8 @@ async def test_password_and_tokens_never_logged(
     ma_server.create_token = record_token  # type: ignore[method-assign]
 
     # sign in (a wrong password first), set up, run, remove
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    flow_id = result["flow_id"]
-    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "music_assistant"})
-    await hass.config_entries.flow.async_configure(flow_id, {"url": ma_server.url})
-    await hass.config_entries.flow.async_configure(
-        flow_id, {"next_step_id": "music_assistant_login"}
-    )
+    flow_id, _ = await submit_server(hass, ma_server.url)
+    await choose(hass, flow_id, "music_assistant_login")
     await hass.config_entries.flow.async_configure(
         flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "wrong-" + MA_PASSWORD}
     )
@@ -88,13 +82,8 @@ async def test_password_and_tokens_never_logged(
     await hass.config_entries.async_remove(entry.entry_id)
 
     # a pasted token (a wrong one first), the entry set up with it and removed
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    flow_id = result["flow_id"]
-    await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "music_assistant"})
-    await hass.config_entries.flow.async_configure(flow_id, {"url": ma_server.url})
-    await hass.config_entries.flow.async_configure(
-        flow_id, {"next_step_id": "music_assistant_token"}
-    )
+    flow_id, _ = await submit_server(hass, ma_server.url)
+    await choose(hass, flow_id, "music_assistant_token")
     await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: MA_TOKEN[::-1]})
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: MA_TOKEN})
     assert result["type"] is FlowResultType.CREATE_ENTRY
