@@ -1,0 +1,234 @@
+"""Setting up, unloading and removing Music Assistant entries; the connection that heals itself."""
+
+import asyncio
+import logging
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.scrobbler.const import DOMAIN
+from custom_components.scrobbler.music_assistant_server import ConnectionState
+from tests.fakes.music_assistant_media import RECORDED_PLAYER_ID
+from tests.fakes.music_assistant_plugin import MaServerFactory
+from tests.fakes.music_assistant_server import (
+    MA_SERVER_ID,
+    MA_TOKEN,
+    MA_USERNAME,
+    FakeMusicAssistantServer,
+)
+
+from .conftest import StateWrites, entity_id_of, ma_entry, setup_ma_entry, wait_for
+
+CONNECTION = f"{MA_SERVER_ID}_connection"
+NOW_PLAYING = f"{MA_SERVER_ID}_{RECORDED_PLAYER_ID}_now_playing"
+
+
+async def test_setup_and_unload(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+
+    assert entry.state is ConfigEntryState.LOADED
+    state = hass.states.get(entity_id_of(hass, CONNECTION))
+    assert state is not None
+    assert state.state == "connected"
+    assert state.attributes["server_version"] == "2.8.0"
+    assert state.attributes["schema_version"] == 29
+    assert state.attributes["options"] == ["connected", "connecting", "disconnected", "auth_failed"]
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)) is not None
+    assert ma_server.authenticated_clients == 1
+    # start_listening asked for the initial state, once
+    assert [command["command"] for command in ma_server.commands].count("players/all") == 1
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    await wait_for(lambda: ma_server.connected_clients == 0, "the websocket closed")
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == STATE_UNAVAILABLE
+
+
+async def test_server_without_sign_in(
+    hass: HomeAssistant, ma_server_factory: MaServerFactory
+) -> None:
+    server = await ma_server_factory(schema_version=27, min_supported_schema_version=27)
+    await server.add_player()
+    entry = await setup_ma_entry(hass, ma_entry(server, token=None))
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == "unknown"
+
+
+async def test_server_down_at_setup(
+    hass: HomeAssistant, ma_server_factory: MaServerFactory
+) -> None:
+    server = await ma_server_factory()
+    await server.stop()
+    entry = await setup_ma_entry(hass, ma_entry(server))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.reason == f"Cannot connect to the Music Assistant server at {server.url}"
+
+
+async def test_server_too_new_at_setup(
+    hass: HomeAssistant, ma_server_factory: MaServerFactory
+) -> None:
+    server = await ma_server_factory(min_supported_schema_version=999)
+    server.create_token(MA_USERNAME, "Scrobbler tests", token=MA_TOKEN)
+    entry = await setup_ma_entry(hass, ma_entry(server))
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "too new" in (entry.reason or "")
+
+
+@pytest.mark.parametrize("token", ["rejected-token", None])
+async def test_token_rejected_at_setup(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, token: str | None
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server, token=token))
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert ma_server.connected_clients == 0
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_reconnects_after_a_drop(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = ma_loaded.runtime_data
+    connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
+    player_writes = StateWrites(hass, entity_id_of(hass, NOW_PLAYING))
+    caplog.set_level(logging.INFO)
+
+    ma_server.drop_connections()
+    await wait_for(lambda: len(connection_writes.values) >= 3, "reconnected")
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+
+    assert connection_writes.values == ["disconnected", "connecting", "connected"]
+    assert player_writes.values == [STATE_UNAVAILABLE, "unknown"]
+    assert ma_server.connection_count == 2
+    assert ma_server.authenticated_clients == 1
+    assert caplog.text.count("is unavailable") == 1
+    assert caplog.text.count("is available again") == 1
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_reconnects_after_a_restart_with_new_players(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = ma_loaded.runtime_data
+    connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
+    caplog.set_level(logging.INFO)
+
+    await ma_server.stop()
+    await wait_for(lambda: ma_server.connected_clients == 0)
+    # retries fail while the server is down: logged once
+    await wait_for(lambda: connection_writes.values.count("connecting") >= 3, "retrying")
+    assert connection.state is not ConnectionState.CONNECTED
+    await ma_server.restart(players=[ma_server.new_player("kitchen", "Kitchen")])
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await hass.async_block_till_done()
+
+    assert connection_writes.values[0] == "disconnected"
+    assert connection_writes.values[-1] == "connected"
+    assert caplog.text.count("is unavailable") == 1
+    assert caplog.text.count("is available again") == 1
+    kitchen = hass.states.get(entity_id_of(hass, f"{MA_SERVER_ID}_kitchen_now_playing"))
+    assert kitchen is not None
+    assert kitchen.state == "unknown"
+    # the player that is gone lost its device and sensor
+    assert hass.states.get("sensor.harness_squeezelite_now_playing") is None
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_token_revoked_at_runtime_starts_reauth(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    connection = entry.runtime_data
+
+    await ma_server.revoke_token(MA_TOKEN)
+    await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
+    await hass.async_block_till_done()
+
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "auth_failed"
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNAVAILABLE
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    # no more retries
+    count = ma_server.connection_count
+    await hass.async_block_till_done()
+    assert ma_server.connection_count == count == 2
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_initial_state_that_never_comes_is_retried(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("custom_components.scrobbler.music_assistant_server.INIT_TIMEOUT", 0.05)
+    ma_server.unanswered_commands.add("providers/manifests")  # the client never gets ready
+    entry = ma_entry(ma_server)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    connection = entry.runtime_data
+    await wait_for(lambda: ma_server.connection_count >= 3, "retried")
+    assert connection.state is not ConnectionState.CONNECTED
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_removal_revokes_the_token(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert MA_TOKEN not in ma_server.tokens
+    assert ma_server.tokens_revoked == ["Scrobbler tests"]
+
+
+async def test_removal_with_the_server_down(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    await ma_server.stop()
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert hass.config_entries.async_get_entry(entry.entry_id) is None
+    assert "Could not revoke the token" in caplog.text
+
+
+async def test_removal_of_an_entry_without_token(
+    hass: HomeAssistant, ma_server_factory: MaServerFactory
+) -> None:
+    server = await ma_server_factory(schema_version=27, min_supported_schema_version=27)
+    entry = await setup_ma_entry(hass, ma_entry(server, token=None))
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert server.logouts == []
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_nothing_outlives_an_unload(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    # a reconnection, then a token rejected on the next one: the client closes those sockets
+    connection = ma_loaded.runtime_data
+    ma_server.drop_connections()
+    await wait_for(lambda: ma_server.authenticated_clients == 1, "reconnected")
+    ma_server.reject_tokens = True
+    ma_server.drop_connections()
+    await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
+    assert await hass.config_entries.async_unload(ma_loaded.entry_id)
+    await hass.async_block_till_done()
+
+    loop = asyncio.get_running_loop()
+    heartbeats = [
+        handle
+        for handle in loop._scheduled  # type: ignore[attr-defined]
+        if not handle.cancelled() and "_send_heartbeat" in repr(handle)
+    ]
+    assert heartbeats == []
+    assert [task for task in asyncio.all_tasks() if DOMAIN in task.get_name()] == []
+    assert ma_server.connected_clients == 0

@@ -1,0 +1,186 @@
+"""The now-playing sensors of Music Assistant players, driven by the fake server."""
+
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from music_assistant_models.enums import MediaType
+from music_assistant_models.media_items import Track
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.scrobbler.const import DOMAIN
+from tests.fakes.music_assistant_media import (
+    PINK_BREEZE,
+    RECORDED_PLAYER_ID,
+    SQUARE_NOON,
+    make_track,
+)
+from tests.fakes.music_assistant_server import MA_SERVER_ID, FakeMusicAssistantServer
+
+from .conftest import StateWrites, entity_id_of, ma_entry, settle, setup_ma_entry, shown
+
+NOW_PLAYING = f"{MA_SERVER_ID}_{RECORDED_PLAYER_ID}_now_playing"
+PINK = shown("Harness Tones", "Pink Breeze")
+SQUARE = shown("Harness Tones", "Square Noon")
+
+
+def now_playing(hass: HomeAssistant, player_id: str = RECORDED_PLAYER_ID) -> str:
+    return entity_id_of(hass, f"{MA_SERVER_ID}_{player_id}_now_playing")
+
+
+async def start_playing(
+    hass: HomeAssistant,
+    server: FakeMusicAssistantServer,
+    entry: MockConfigEntry,
+    tracks: list[Track],
+) -> None:
+    await server.play(RECORDED_PLAYER_ID, tracks)
+    await server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, entry)
+
+
+async def test_two_tracks_each_written_once(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    writes = StateWrites(hass, now_playing(hass))
+
+    await start_playing(hass, ma_server, ma_loaded, [PINK_BREEZE, SQUARE_NOON])
+    state = hass.states.get(now_playing(hass))
+    assert state.state == PINK
+    assert {key: state.attributes[key] for key in list(state.attributes)[:9]} == {
+        "title": "Pink Breeze",
+        "artist": "Harness Tones",
+        "album": "Second Wind",
+        "album_artist": None,
+        "duration": 50,
+        "image_url": None,
+        "media_uri": "library://track/1",
+        "musicbrainz_recording_id": None,
+        "playback_state": "playing",
+    }
+
+    # the whole queue: progress reports, the next track buffered, the change, the end, the clear
+    await ma_server.advance(RECORDED_PLAYER_ID, 120)
+    await settle(hass, ma_loaded)
+
+    assert writes.values == [PINK, SQUARE, STATE_UNKNOWN]
+    assert hass.states.get(now_playing(hass)).attributes["playback_state"] == "idle"
+    assert hass.states.get(now_playing(hass)).attributes["title"] is None
+
+
+async def test_pause_resume_stop(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    await start_playing(hass, ma_server, ma_loaded, [PINK_BREEZE])
+    writes = StateWrites(hass, now_playing(hass))
+
+    await ma_server.pause(RECORDED_PLAYER_ID)
+    await settle(hass, ma_loaded)
+    await ma_server.resume(RECORDED_PLAYER_ID)
+    await settle(hass, ma_loaded)
+    await ma_server.stop_playback(RECORDED_PLAYER_ID)
+    await settle(hass, ma_loaded)
+
+    assert [(state.state, state.attributes["playback_state"]) for state in writes.states] == [
+        (PINK, "paused"),
+        (PINK, "playing"),
+        (STATE_UNKNOWN, "idle"),
+    ]
+
+
+async def test_skip_shows_the_next_track_at_once(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    writes = StateWrites(hass, now_playing(hass))
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE, SQUARE_NOON])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await ma_server.advance(RECORDED_PLAYER_ID, 15)
+    await ma_server.next(RECORDED_PLAYER_ID)
+    await settle(hass, ma_loaded)
+    assert writes.values == [PINK, SQUARE]
+    await ma_server.media_ready(RECORDED_PLAYER_ID, elapsed=3)
+    await settle(hass, ma_loaded)
+    assert writes.values == [PINK, SQUARE]
+
+
+async def test_musicbrainz_id_of_a_track_and_not_of_a_radio(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    mbid = "0b4ea0a4-8e2f-4fe8-9d3c-7d1b6b1c3e11"
+    track = make_track(
+        "9", "Bohemian Like You", "The Dandy Warhols", "Thirteen Tales", 211, mbid=mbid
+    )
+    await start_playing(hass, ma_server, ma_loaded, [track])
+    state = hass.states.get(now_playing(hass))
+    assert state.state == shown("The Dandy Warhols", "Bohemian Like You")
+    assert state.attributes["musicbrainz_recording_id"] == mbid
+
+    radio = make_track(
+        "7", "Radio Paradise", "Radio Paradise", "Stream", 0, mbid=mbid, media_type=MediaType.RADIO
+    )
+    await start_playing(hass, ma_server, ma_loaded, [radio])
+    state = hass.states.get(now_playing(hass))
+    assert state.state == shown("Radio Paradise", "Radio Paradise")
+    assert state.attributes["musicbrainz_recording_id"] is None
+    assert state.attributes["media_uri"] == "library://radio/7"
+
+
+async def test_players_come_and_go(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    entry = ma_loaded
+    devices = dr.async_get(hass)
+    await ma_server.add_player("kitchen", "Kitchen")
+    await settle(hass, ma_loaded)
+    kitchen = hass.states.get(now_playing(hass, "kitchen"))
+    assert kitchen is not None
+    assert kitchen.state == STATE_UNKNOWN
+    device = devices.async_get_device_by_identifier(
+        (DOMAIN, f"{MA_SERVER_ID}_kitchen"), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == "Kitchen"
+    server_device = devices.async_get_device_by_identifier((DOMAIN, MA_SERVER_ID), entry.entry_id)
+    assert device.via_device_id == server_device.id
+
+    await ma_server.remove_player("kitchen")
+    await settle(hass, ma_loaded)
+    assert (
+        devices.async_get_device_by_identifier((DOMAIN, f"{MA_SERVER_ID}_kitchen"), entry.entry_id)
+        is None
+    )
+    assert hass.states.get(kitchen.entity_id) is None
+    assert hass.states.get(now_playing(hass)) is not None
+
+
+async def test_stale_player_devices_are_removed_at_setup(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = ma_entry(ma_server)
+    entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    devices.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"{MA_SERVER_ID}_gone")}
+    )
+    await setup_ma_entry(hass, entry)
+    await hass.async_block_till_done()
+    assert (
+        devices.async_get_device_by_identifier((DOMAIN, f"{MA_SERVER_ID}_gone"), entry.entry_id)
+        is None
+    )
+    assert (
+        devices.async_get_device_by_identifier(
+            (DOMAIN, f"{MA_SERVER_ID}_{RECORDED_PLAYER_ID}"), entry.entry_id
+        )
+        is not None
+    )
+
+
+async def test_unavailable_player(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    writes = StateWrites(hass, now_playing(hass))
+    await ma_server.set_available(RECORDED_PLAYER_ID, available=False)
+    await settle(hass, ma_loaded)
+    await ma_server.set_available(RECORDED_PLAYER_ID, available=True)
+    await settle(hass, ma_loaded)
+    assert writes.values == [STATE_UNAVAILABLE, STATE_UNKNOWN]
