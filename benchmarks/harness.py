@@ -202,7 +202,7 @@ def run(benchmarks: Iterable[Benchmark], settings: Settings, out: TextIO) -> int
     out.writelines(f"{line}\n" for line in machine_facts())
     out.write(
         "Times are per operation; n = samples (x calls averaged per sample); "
-        "per s = operations per second at that pace, one after another.\n\n"
+        "per s = operations per second at the mean time, one after another.\n\n"
     )
     out.write(
         f"{'benchmark':<{_LABEL_WIDTH}} {'n':>8} {'median µs':>11} {'p95 µs':>11} "
