@@ -8,8 +8,9 @@ Register it with ``@benchmark("area.name", "what it measures")`` in a module
 Timing is a plain ``time.perf_counter_ns`` loop: warm-up calls first (not timed), then samples.
 Fast operations are called several times per sample (enough for ``min_sample_ns``) and a sample
 is the mean of its calls; a round trip is one call per sample. Figures are the median and the
-95th percentile (nearest rank) of the samples, and the pace they add up to (operations per
-second, sequentially).
+95th percentile (nearest rank) of the samples, and operations per second at their mean time
+(one after another). A benchmark that needs state brought back between calls (a fake's store)
+passes ``after=`` to :func:`time_awaits`; one that raises is reported as failed.
 """
 
 import asyncio
