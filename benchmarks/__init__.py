@@ -1,0 +1,1 @@
+"""The project's benchmarks (``script/bench``); see :mod:`benchmarks.harness`."""
