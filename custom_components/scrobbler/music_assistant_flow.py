@@ -16,7 +16,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import TextSelector, TextSelectorConfig, TextSelectorType
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 from music_assistant_models.api import ServerInfoMessage
-import probatio
+import voluptuous as vol
 from yarl import URL
 
 from .const import CONF_KIND, EntryKind
@@ -37,28 +37,24 @@ DEFAULT_URL: Final = f"http://mass.local:{DEFAULT_PORT}"
 STEP_LOGIN: Final = "music_assistant_login"
 STEP_TOKEN: Final = "music_assistant_token"  # noqa: S105  # a step id
 
-SERVER_SCHEMA: Final = probatio.Schema(
+SERVER_SCHEMA: Final = vol.Schema(
     {
-        probatio.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
-        probatio.Required(CONF_VERIFY_SSL, default=True): bool,
+        vol.Required(CONF_URL): TextSelector(TextSelectorConfig(type=TextSelectorType.URL)),
+        vol.Required(CONF_VERIFY_SSL, default=True): bool,
     }
 )
-LOGIN_SCHEMA: Final = probatio.Schema(
+LOGIN_SCHEMA: Final = vol.Schema(
     {
-        probatio.Required(CONF_USERNAME): TextSelector(
+        vol.Required(CONF_USERNAME): TextSelector(
             TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
         ),
-        probatio.Required(CONF_PASSWORD): TextSelector(
+        vol.Required(CONF_PASSWORD): TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
         ),
     }
 )
-TOKEN_SCHEMA: Final = probatio.Schema(
-    {
-        probatio.Required(CONF_TOKEN): TextSelector(
-            TextSelectorConfig(type=TextSelectorType.PASSWORD)
-        )
-    }
+TOKEN_SCHEMA: Final = vol.Schema(
+    {vol.Required(CONF_TOKEN): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
 )
 
 
