@@ -16,7 +16,7 @@ async def test_user_step_is_a_menu(hass: HomeAssistant) -> None:
     assert result["menu_options"] == ["lastfm", "music_assistant"]
 
 
-@pytest.mark.parametrize("branch", ["lastfm", "music_assistant"])
+@pytest.mark.parametrize("branch", ["music_assistant"])
 async def test_branches_not_built_yet_abort(hass: HomeAssistant, branch: str) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
@@ -26,7 +26,16 @@ async def test_branches_not_built_yet_abort(hass: HomeAssistant, branch: str) ->
     assert result["reason"] == "not_available"
 
 
-@pytest.mark.parametrize("kind", list(EntryKind))
+async def test_lastfm_branch_offers_both_paths(hass: HomeAssistant) -> None:
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "lastfm"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["lastfm_api_key", "lastfm_import"]
+
+
+@pytest.mark.parametrize("kind", [EntryKind.MUSIC_ASSISTANT])
 @pytest.mark.parametrize("source", ["reauth", "reconfigure"])
 async def test_reauth_and_reconfigure_follow_the_kind(
     hass: HomeAssistant, kind: EntryKind, source: str

@@ -12,7 +12,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.scrobbler.const import CONF_KIND, DOMAIN, EntryKind
 
 
-@pytest.mark.parametrize("kind", list(EntryKind))
+# Last.fm entries: tests/lastfm_integration.
+@pytest.mark.parametrize("kind", [EntryKind.MUSIC_ASSISTANT])
 async def test_setup_unload_remove(hass: HomeAssistant, kind: EntryKind) -> None:
     entry = MockConfigEntry(domain=DOMAIN, data={CONF_KIND: kind})
     entry.add_to_hass(hass)
@@ -24,7 +25,8 @@ async def test_setup_unload_remove(hass: HomeAssistant, kind: EntryKind) -> None
     assert hass.config_entries.async_get_entry(entry.entry_id) is None
 
 
-@pytest.mark.parametrize("kind", list(EntryKind))
+# Last.fm entries: tests/lastfm_integration.
+@pytest.mark.parametrize("kind", [EntryKind.MUSIC_ASSISTANT])
 async def test_diagnostics_follow_the_kind(
     hass: HomeAssistant, hass_client: ClientSessionGenerator, kind: EntryKind
 ) -> None:
