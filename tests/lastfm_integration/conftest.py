@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 from unittest.mock import patch
 
@@ -22,6 +23,7 @@ from custom_components.scrobbler.const import (
     DOMAIN,
     EntryKind,
 )
+from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.services import CUSTOM_ID
 from custom_components.scrobbler.lastfm_flow import unique_id_of
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
@@ -33,6 +35,16 @@ def fast_approval() -> Generator[None]:
     with (
         patch("custom_components.scrobbler.lastfm_flow.POLL_INTERVAL", 0),
         patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 3),
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limit_at_runtime() -> Generator[None]:
+    """Let entries' clients call without spacing requests: tests move the clock of the loop."""
+    with patch(
+        "custom_components.scrobbler.lastfm_account.LastfmClient",
+        partial(LastfmClient, max_requests_per_second=1000),
     ):
         yield
 
