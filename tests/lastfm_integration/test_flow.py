@@ -45,6 +45,11 @@ async def test_flow_goes_on_by_itself_when_approved_while_polling(
             "token": [lastfm_server.tokens[-1]],
         }
 
+        # Asking again (as a reconnecting browser does) shows the same wait, the same link.
+        again = await hass.config_entries.flow.async_configure(flow_id)
+        assert again["type"] is FlowResultType.SHOW_PROGRESS
+        assert again["description_placeholders"]["url"] == url
+
         # The user approves while the flow polls; nobody presses anything in Home Assistant.
         await wait_until(lambda: len(lastfm_server.requests_of("auth.getSession")) >= 2)
         lastfm_server.approve_pending(USERNAME)
@@ -342,3 +347,36 @@ async def test_input_checked_before_any_call(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_service_down_when_the_user_says_approved(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await hass.async_block_till_done()
+    await hass.config_entries.flow.async_configure(flow_id)  # the fallback menu
+    lastfm_server.fail_next(Failure.HTTP_503)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "lastfm_check"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {"base": "cannot_connect"}
+    # The error is shown once; the next submission starts over.
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[-1]
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+async def test_no_new_token_after_expiry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    lastfm_server.advance(3601)
+    lastfm_server.fail_next(11, method="auth.getToken")
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {"base": "cannot_connect"}
