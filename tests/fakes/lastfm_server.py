@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 import hashlib
+import json
 import re
 import secrets
 import time
@@ -80,6 +81,8 @@ class Failure(StrEnum):
     HTML = "html"
     TRUNCATED_JSON = "truncated_json"
     HANG = "hang"
+    # The body given to answer_next.
+    BODY = "body"
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class _Injected:
     count: int
     method: str | None
     status: int
+    body: str = ""
 
 
 class LastfmApiError(Exception):
@@ -334,6 +338,13 @@ class FakeLastfm:
             status = 200
         self._injected.append(_Injected(failure, count, method, status))
 
+    def answer_next(
+        self, body: object, *, status: int = 200, method: str | None = None, count: int = 1
+    ) -> None:
+        """Answer the next requests with ``body`` (JSON-encoded unless it is a ``str``)."""
+        text = body if isinstance(body, str) else json.dumps(body)
+        self._injected.append(_Injected(Failure.BODY, count, method, status, text))
+
     def scrobbles_of(self, user: str) -> list[StoredScrobble]:
         """The scrobbles a user has, oldest first."""
         return list(self.user(user).scrobbles)
@@ -407,6 +418,10 @@ class FakeLastfm:
             case Failure.TRUNCATED_JSON:
                 return web.Response(
                     status=200, content_type="application/json", text='{"session": {"na'
+                )
+            case Failure.BODY:
+                return web.Response(
+                    status=injected.status, content_type="application/json", text=injected.body
                 )
             case Failure.HANG:
                 await self._stopping.wait()

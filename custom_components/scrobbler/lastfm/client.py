@@ -97,6 +97,8 @@ class LastfmClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._limiter = rate_limiter or RateLimiter(max_requests_per_second)
         self._headers = {"User-Agent": user_agent}
+        # The last token handed out or exchanged, blanked out of error messages too.
+        self._last_token: str | None = None
 
     @property
     def api_key(self) -> str:
@@ -122,7 +124,8 @@ class LastfmClient:
     async def get_token(self) -> str:
         """Get a request token (``auth.getToken``), valid for 60 minutes and for one session."""
         data = await self._call("auth.getToken", {}, write=True, signed=True)
-        return _text(data, "token", what="auth.getToken")
+        self._last_token = _text(data, "token", what="auth.getToken")
+        return self._last_token
 
     async def get_session(self, token: str) -> Session:
         """Exchange an allowed token for a session (``auth.getSession``).
@@ -131,6 +134,7 @@ class LastfmClient:
             LastfmTokenNotAuthorizedError: the user has not allowed the token yet.
             LastfmTokenExpiredError: the token expired or was used already.
         """
+        self._last_token = token
         data = await self._call("auth.getSession", {"token": token}, write=True, signed=True)
         session = _member(data, "session", "auth.getSession")
         return Session(
@@ -304,9 +308,14 @@ class LastfmClient:
         return data
 
     def _safe_message(self, message: object, query: Mapping[str, str]) -> str:
-        """Return the server's message, shortened, with any secret of the call blanked out."""
+        """Return the server's message, shortened, with every secret known blanked out."""
         text = message if isinstance(message, str) else ""
-        secrets = [self._api_secret, *(query[name] for name in _SECRET_PARAMS if name in query)]
+        secrets = [
+            self._api_secret,
+            self._session_key,
+            self._last_token,
+            *(query[name] for name in _SECRET_PARAMS if name in query),
+        ]
         for secret in secrets:
             if secret:
                 text = text.replace(secret, "***")
