@@ -54,6 +54,12 @@ from .const import (
     EntryKind,
 )
 from .lastfm.client import LastfmClient, auth_page_url
+from .lastfm.credentials import (
+    CredentialsError,
+    CredentialsFormatError,
+    CredentialsMissingSessionKeyError,
+    parse_credentials,
+)
 from .lastfm.errors import (
     LastfmAuthError,
     LastfmError,
@@ -424,7 +430,11 @@ class LastfmFlow(ConfigFlow):
             raise FormError({"base": "lastfm_credentials_one_source"})
         if file_id:
             text = await self.hass.async_add_executor_job(_read_uploaded, self.hass, file_id)
-        credentials = _parse_credentials(text)
+        try:
+            credentials = parse_credentials(text)
+        except CredentialsError as err:
+            raise FormError({"base": _credentials_error_key(err)}) from err
+        session_key = _required(credentials.session_key)
         try:
             api = _parse_api(
                 user_input
@@ -434,14 +444,14 @@ class LastfmFlow(ConfigFlow):
             # The key and the secret come from the file: the form has no field for them.
             raise FormError({"base": next(iter(err.errors.values()))}) from err
         try:
-            user = await api.client(self.hass, credentials.session_key).get_user_info()
+            user = await api.client(self.hass, session_key).get_user_info()
         except (LastfmInvalidApiKeyError, LastfmInvalidSignatureError) as err:
             raise FormError({"base": _error_key(err)}) from err
         except LastfmAuthError as err:
             raise FormError({"base": "invalid_session_key"}) from err
         except LastfmError as err:
             raise FormError({"base": _error_key(err)}) from err
-        return api, Session(name=user.name, key=credentials.session_key)
+        return api, Session(name=user.name, key=session_key)
 
     async def _lastfm_async_finish(self, api: LastfmApi, session: Session) -> ConfigFlowResult:
         """Create the entry, or update the entry being reauthenticated or reconfigured."""
@@ -533,8 +543,15 @@ def _error_key(err: LastfmError) -> str:
             return "unknown"
 
 
-def _parse_credentials(text: str) -> Any:
-    raise FormError({"base": "lastfm_credentials_malformed"})
+def _credentials_error_key(err: CredentialsError) -> str:
+    """Return the form error for credentials that cannot be used."""
+    match err:
+        case CredentialsFormatError():
+            return "lastfm_credentials_malformed"
+        case CredentialsMissingSessionKeyError():
+            return "lastfm_credentials_no_session_key"
+        case _:  # no API key or no secret
+            return "lastfm_credentials_incomplete"
 
 
 def _read_uploaded(hass: HomeAssistant, file_id: str) -> str:

@@ -9,7 +9,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -87,16 +87,17 @@ def lastfm_entry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> MockConfigEn
     return entry
 
 
-async def start_flow(hass: HomeAssistant) -> str:
-    """Start a flow and go to the form of the API account; return the flow id."""
+async def start_flow(hass: HomeAssistant, step_id: str = "lastfm_api_key") -> str:
+    """Start a flow and go to a form of the Last.fm menu; return the flow id."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "lastfm"}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "lastfm_api_key"}
+        result["flow_id"], {"next_step_id": step_id}
     )
-    assert result["step_id"] == "lastfm_api_key"
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step_id
     return result["flow_id"]
 
 
@@ -109,3 +110,12 @@ async def wait_until(condition: Callable[[], bool]) -> None:
 def current_step(hass: HomeAssistant, flow_id: str) -> FlowResult[Any, Any]:
     """Return the step a flow shows now (what the frontend fetches after an event)."""
     return hass.config_entries.flow._progress[flow_id].cur_step  # type: ignore[return-value]
+
+
+def suggested_values(form: FlowResult[Any, Any]) -> dict[str, Any]:
+    """Return the values a form shows filled in."""
+    return {
+        key.schema: key.description["suggested_value"]
+        for key in form["data_schema"].schema
+        if key.description
+    }

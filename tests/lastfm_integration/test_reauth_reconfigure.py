@@ -19,7 +19,7 @@ from custom_components.scrobbler.const import (
 from custom_components.scrobbler.lastfm_flow import unique_id_of
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
-from .conftest import current_step, keys_input
+from .conftest import current_step, keys_input, suggested_values
 
 OTHER_KEY = "a" * 32
 OTHER_SECRET = "b" * 32
@@ -107,13 +107,8 @@ async def test_reconfigure_with_another_api_account(
     result = await lastfm_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_reconfigure"
-    suggested = {
-        key.schema: key.description["suggested_value"]
-        for key in result["data_schema"].schema
-        if key.description
-    }
     # The secret is not sent back to the browser.
-    assert suggested == {
+    assert suggested_values(result) == {
         "service": "custom",
         CONF_API_ROOT: lastfm_server.api_root,
         CONF_AUTH_URL: lastfm_server.auth_url,
