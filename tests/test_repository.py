@@ -166,8 +166,10 @@ def test_used_translation_keys_exist() -> None:
     steps = set(config.get("step", {}))
     assert _string_keywords({"async_abort", "async_update_reload_and_abort"}, "reason") <= aborts
     assert _error_literals() <= errors
-    assert _string_keywords({"async_show_form", "async_show_menu", "async_external_step",
-                             "async_show_progress"}, "step_id") <= steps  # fmt: skip
+    assert _string_keywords({"async_show_form", "async_show_menu"}, "step_id") <= steps
+    assert _string_keywords({"async_show_progress"}, "progress_action") <= set(
+        config.get("progress", {})
+    )
     assert _string_keywords(
         {"HomeAssistantError", "ServiceValidationError", "ConfigEntryNotReady",
          "ConfigEntryAuthFailed", "ConfigEntryError", "UpdateFailed"}, "translation_key"

@@ -16,3 +16,11 @@ class EntryKind(StrEnum):
 
     LASTFM = "lastfm"
     MUSIC_ASSISTANT = "music_assistant"
+
+
+# Keys of a Last.fm entry's data (CONF_API_KEY and CONF_USERNAME come from homeassistant.const).
+CONF_SERVICE: Final = "service"
+CONF_API_ROOT: Final = "api_root"
+CONF_AUTH_URL: Final = "auth_url"
+CONF_API_SECRET: Final = "api_secret"  # noqa: S105 (the name of a key, not a secret)
+CONF_SESSION_KEY: Final = "session_key"

@@ -1,36 +1,199 @@
-"""A Last.fm config entry at runtime (being built)."""
+"""A Last.fm config entry at runtime: its client and the coordinator that polls the account."""
 
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, override
 
+from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_API_KEY, CONF_USERNAME, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import CONF_API_ROOT, CONF_API_SECRET, CONF_SESSION_KEY, DOMAIN, LOGGER
+from .lastfm.client import LastfmClient
+from .lastfm.errors import LastfmAuthError, LastfmError, LastfmRateLimitError, LastfmTemporaryError
+from .lastfm.models import RecentTrack, Track, User
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
+# One user.getInfo and one user.getRecentTracks per minute: 2 calls per minute per account.
+UPDATE_INTERVAL = timedelta(seconds=60)
+# How long a now-playing track sent by this integration is shown when its duration is unknown.
+NOW_PLAYING_TTL = timedelta(minutes=10)
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Set up a Last.fm entry."""
+TO_REDACT = {CONF_API_KEY, CONF_API_SECRET, CONF_SESSION_KEY}
+
+
+class ConnectionState(StrEnum):
+    """How the last call to the account's service went."""
+
+    CONNECTED = "connected"
+    AUTH_FAILED = "auth_failed"
+    UNREACHABLE = "unreachable"
+    RATE_LIMITED = "rate_limited"
+
+
+# How a failed poll shows: the state of the connection and the message (first match wins).
+_FAILURES: tuple[tuple[type[LastfmError], ConnectionState, str], ...] = (
+    (LastfmAuthError, ConnectionState.AUTH_FAILED, "lastfm_auth_failed"),
+    (LastfmRateLimitError, ConnectionState.RATE_LIMITED, "lastfm_rate_limited"),
+    (LastfmTemporaryError, ConnectionState.UNREACHABLE, "lastfm_unreachable"),
+    (LastfmError, ConnectionState.UNREACHABLE, "lastfm_api_error"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LastfmAccountState:
+    """What the coordinator knows of the account."""
+
+    user: User
+    now_playing: RecentTrack | None
+    last_scrobble: RecentTrack | None
+
+
+@dataclass(slots=True)
+class LastfmAccountData:
+    """Runtime data of a Last.fm entry."""
+
+    client: LastfmClient
+    coordinator: LastfmAccountCoordinator
+
+
+type LastfmConfigEntry = ConfigEntry[LastfmAccountData]
+
+
+class LastfmAccountCoordinator(DataUpdateCoordinator[LastfmAccountState]):
+    """Poll the account's play count and recent tracks."""
+
+    config_entry: LastfmConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: LastfmConfigEntry, client: LastfmClient) -> None:
+        """Poll the account of an entry with its client."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"Last.fm account {entry.data[CONF_USERNAME]}",
+            update_interval=UPDATE_INTERVAL,
+        )
+        self.client = client
+        self.connection = ConnectionState.CONNECTED
+        # The track this integration last sent as now playing, and until when it stands.
+        self._sent_now_playing: tuple[RecentTrack, datetime] | None = None
+
+    @override
+    async def _async_update_data(self) -> LastfmAccountState:
+        try:
+            user = await self.client.get_user_info()
+            recent = await self.client.get_recent_tracks(user.name, limit=2)
+        except LastfmError as err:
+            self.connection, key = next(
+                (state, key) for kind, state, key in _FAILURES if isinstance(err, kind)
+            )
+            failure = (
+                ConfigEntryAuthFailed
+                if self.connection is ConnectionState.AUTH_FAILED
+                else UpdateFailed
+            )
+            raise failure(
+                translation_domain=DOMAIN,
+                translation_key=key,
+                translation_placeholders={"code": str(err.code)},
+            ) from err
+        self.connection = ConnectionState.CONNECTED
+        polled_now_playing = next((track for track in recent if track.now_playing), None)
+        return LastfmAccountState(
+            user=user,
+            now_playing=self._now_playing(polled_now_playing),
+            last_scrobble=next((track for track in recent if not track.now_playing), None),
+        )
+
+    @callback
+    def async_set_now_playing(self, track: Track) -> None:
+        """Show at once a track this integration has sent to the account as now playing."""
+        playing = RecentTrack(
+            artist=track.artist,
+            title=track.title,
+            album=track.album,
+            image_url=None,
+            now_playing=True,
+            played_at=None,
+        )
+        lasts = timedelta(seconds=track.duration) if track.duration else NOW_PLAYING_TTL
+        self._sent_now_playing = (playing, dt_util.utcnow() + lasts)
+        self.async_set_updated_data(replace(self.data, now_playing=playing))
+
+    def _now_playing(self, polled: RecentTrack | None) -> RecentTrack | None:
+        """Return what plays now: Last.fm's answer, or the track sent lately if it has none."""
+        if polled is not None or self._sent_now_playing is None:
+            self._sent_now_playing = None
+            return polled
+        sent, until = self._sent_now_playing
+        if dt_util.utcnow() >= until:
+            self._sent_now_playing = None
+            return None
+        return sent
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bool:
+    """Set up a Last.fm entry: check the session with a first poll, then add the sensors."""
+    client = LastfmClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_API_KEY],
+        entry.data[CONF_API_SECRET],
+        session_key=entry.data[CONF_SESSION_KEY],
+        api_root=entry.data[CONF_API_ROOT],
+    )
+    coordinator = LastfmAccountCoordinator(hass, entry, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = LastfmAccountData(client=client, coordinator=coordinator)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bool:
     """Unload a Last.fm entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Clean up after a removed Last.fm entry."""
+async def async_remove_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
+    """Clean up after a removed Last.fm entry: nothing to do, Last.fm has no call to end a session."""
 
 
 async def async_setup_sensors(
-    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+    hass: HomeAssistant,
+    entry: LastfmConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of a Last.fm entry."""
+    from .lastfm_sensor import async_setup_sensors as setup
+
+    await setup(hass, entry, async_add_entities)
 
 
-async def async_get_diagnostics(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, Any]:
+async def async_get_diagnostics(hass: HomeAssistant, entry: LastfmConfigEntry) -> dict[str, Any]:
     """Return diagnostics of a Last.fm entry, secrets redacted."""
-    return {}
+    coordinator = entry.runtime_data.coordinator
+    state = coordinator.data
+    return {
+        "entry": {
+            "title": entry.title,
+            "unique_id": entry.unique_id,
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+        },
+        "connection": coordinator.connection,
+        "last_update_success": coordinator.last_update_success,
+        "update_interval": UPDATE_INTERVAL.total_seconds(),
+        "account": {
+            "playcount": state.user.playcount,
+            "registered": state.user.registered,
+            "now_playing": state.now_playing and asdict(state.now_playing),
+            "last_scrobble": state.last_scrobble and asdict(state.last_scrobble),
+        },
+    }

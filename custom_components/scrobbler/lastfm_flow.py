@@ -1,24 +1,560 @@
-"""Config-flow steps of the Last.fm branch (being built)."""
+"""Config-flow steps of the Last.fm branch.
 
+The normal path is the desktop authorization of Last.fm: the user gives the key and secret of
+their API account (``lastfm_api_key``); the flow gets a token and shows the authorization link
+while a background task polls ``auth.getSession`` (``lastfm_authorize``, a progress step), and
+goes on by itself once the user has approved. After a while without approval, a menu offers
+"I have approved" and "wait for my approval" (``lastfm_approve``). The other path imports the
+credentials file of ``acr_lastfm_auth`` (``lastfm_import``). Reauthentication and
+reconfiguration run the same approval.
+"""
+
+import asyncio
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+import re
+from typing import Any, override
+from urllib.parse import urlsplit
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.components.file_upload import process_uploaded_file
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigFlow,
+    ConfigFlowResult,
+)
+from homeassistant.const import CONF_API_KEY, CONF_USERNAME
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    FileSelector,
+    FileSelectorConfig,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+from homeassistant.util import dt as dt_util
+import probatio
+
+from .const import (
+    CONF_API_ROOT,
+    CONF_API_SECRET,
+    CONF_AUTH_URL,
+    CONF_KIND,
+    CONF_SERVICE,
+    CONF_SESSION_KEY,
+    LOGGER,
+    EntryKind,
+)
+from .lastfm.client import LastfmClient, auth_page_url
+from .lastfm.credentials import (
+    CredentialsError,
+    CredentialsFormatError,
+    CredentialsMissingSessionKeyError,
+    parse_credentials,
+)
+from .lastfm.errors import (
+    LastfmAuthError,
+    LastfmError,
+    LastfmInvalidApiKeyError,
+    LastfmInvalidSignatureError,
+    LastfmTemporaryError,
+    LastfmTokenExpiredError,
+    LastfmTokenNotAuthorizedError,
+)
+from .lastfm.models import Session
+from .lastfm.services import (
+    CUSTOM_ID,
+    KNOWN_SERVICES,
+    LASTFM,
+    LIBREFM,
+    LastfmService,
+    custom_service,
+)
+
+SERVICE_NAMES = {LASTFM.id: "Last.fm", LIBREFM.id: "Libre.fm"}
+
+# How the flow waits for the approval: one auth.getSession every POLL_INTERVAL seconds,
+# POLL_ROUNDS times, then the fallback menu. Tokens live 60 minutes (Last.fm's auth spec).
+POLL_INTERVAL = 3.0
+POLL_ROUNDS = 60
+TOKEN_LIFETIME = timedelta(minutes=60)
+
+CONF_CREDENTIALS = "credentials"
+CONF_CREDENTIALS_FILE = "credentials_file"
+
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+
+_SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_SERVICE_FIELDS: dict[probatio.Marker, Any] = {
+    probatio.Required(CONF_SERVICE, default=LASTFM.id): SelectSelector(
+        SelectSelectorConfig(
+            options=[*KNOWN_SERVICES, CUSTOM_ID],
+            mode=SelectSelectorMode.LIST,
+            translation_key="lastfm_service",
+        )
+    ),
+    probatio.Optional(CONF_API_ROOT): _URL_SELECTOR,
+    probatio.Optional(CONF_AUTH_URL): _URL_SELECTOR,
+}
+API_KEY_SCHEMA = probatio.Schema(
+    {
+        **_SERVICE_FIELDS,
+        probatio.Required(CONF_API_KEY): str,
+        probatio.Required(CONF_API_SECRET): _SECRET_SELECTOR,
+    }
+)
+RECONFIGURE_SCHEMA = probatio.Schema(
+    {
+        **_SERVICE_FIELDS,
+        probatio.Required(CONF_API_KEY): str,
+        # Left empty, the stored secret stays.
+        probatio.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
+    }
+)
+IMPORT_SCHEMA = probatio.Schema(
+    {
+        **_SERVICE_FIELDS,
+        probatio.Optional(CONF_CREDENTIALS): TextSelector(TextSelectorConfig(multiline=True)),
+        probatio.Optional(CONF_CREDENTIALS_FILE): FileSelector(
+            FileSelectorConfig(accept=".json,application/json")
+        ),
+    }
+)
+
+
+class FormError(Exception):
+    """Input a form must show an error for, by field (``base`` for the whole form)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        """Carry the errors to show."""
+        super().__init__(", ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass(frozen=True, slots=True)
+class LastfmApi:
+    """Where the flow talks to, with which API account."""
+
+    service: LastfmService
+    api_key: str
+    api_secret: str = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """Return the name of the service, for titles."""
+        return SERVICE_NAMES.get(self.service.id) or urlsplit(self.service.api_root).netloc
+
+    def client(self, hass: HomeAssistant, session_key: str | None = None) -> LastfmClient:
+        """Return a client of this API account on Home Assistant's HTTP session."""
+        return LastfmClient(
+            async_get_clientsession(hass),
+            self.api_key,
+            self.api_secret,
+            session_key=session_key,
+            api_root=self.service.api_root,
+        )
+
+
+class Poll(StrEnum):
+    """How waiting for the approval ended, when it did not end with a session."""
+
+    EXPIRED = "expired"
+    NOT_YET = "not_yet"
+
+
+@dataclass(slots=True)
+class Approval:
+    """A desktop authorization under way: the API account and its current token."""
+
+    api: LastfmApi
+    client: LastfmClient
+    token: str = field(default="", repr=False)
+    issued: datetime = field(default_factory=dt_util.utcnow)
+
+    @property
+    def link(self) -> str:
+        """Return the page where the user approves the token."""
+        return auth_page_url(self.api.service.auth_url, self.api.api_key, self.token)
+
+    async def async_new_token(self) -> None:
+        """Get a fresh token (auth.getToken)."""
+        self.token = await self.client.get_token()
+        self.issued = dt_util.utcnow()
+
+    async def async_get_session(self) -> Session | Poll:
+        """Ask once for the session of the token."""
+        if dt_util.utcnow() - self.issued >= TOKEN_LIFETIME:
+            return Poll.EXPIRED
+        try:
+            return await self.client.get_session(self.token)
+        except LastfmTokenNotAuthorizedError:
+            return Poll.NOT_YET
+        except LastfmTokenExpiredError:
+            return Poll.EXPIRED
+
+    async def async_wait(self) -> Session | Poll:
+        """Poll until the user approves or the token expires, at most POLL_ROUNDS times."""
+        for _ in range(POLL_ROUNDS):
+            await asyncio.sleep(POLL_INTERVAL)
+            try:
+                outcome = await self.async_get_session()
+            except LastfmTemporaryError as err:
+                LOGGER.debug("Still waiting for the approval: %s", err)
+                continue
+            if outcome is not Poll.NOT_YET:
+                return outcome
+        return Poll.NOT_YET
 
 
 class LastfmFlow(ConfigFlow):
     """Steps that add, reauthenticate and reconfigure a Last.fm entry."""
 
+    _lastfm_approval: Approval | None = None
+    _lastfm_task: asyncio.Task[Session | Poll] | None = None
+    _lastfm_session: Session | None = None
+    # What the progress step says, the form that shows errors of the approval, and its error.
+    _lastfm_progress = "lastfm_authorize"
+    _lastfm_form = "lastfm_api_key"
+    _lastfm_error: str | None = None
+
     async def async_step_lastfm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Add a Last.fm entry (not available yet)."""
-        return self.async_abort(reason="not_available")
+        """Choose between approving with an API account and importing credentials."""
+        return self.async_show_menu(
+            step_id="lastfm", menu_options=["lastfm_api_key", "lastfm_import"]
+        )
+
+    async def async_step_lastfm_api_key(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the service and the API account, then get a token."""
+        return await self._lastfm_async_approval_form(
+            "lastfm_api_key", API_KEY_SCHEMA, user_input, user_input
+        )
+
+    async def async_step_lastfm_authorize(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the authorization link while a task waits for the approval."""
+        approval = _required(self._lastfm_approval)
+        if (task := self._lastfm_task) is not None and task.done():
+            self._lastfm_task = None
+            try:
+                outcome = task.result()
+            except LastfmError as err:
+                return await self._lastfm_async_back_to_form(err, progress=True)
+            return await self._lastfm_async_go_on(outcome, progress=True)
+        if task is None:
+            task = self._lastfm_task = self.hass.async_create_task(
+                approval.async_wait(), "scrobbler: wait for the approval of a Last.fm account"
+            )
+        return self.async_show_progress(
+            step_id="lastfm_authorize",
+            progress_action=self._lastfm_progress,
+            description_placeholders={"url": approval.link},
+            progress_task=task,
+        )
+
+    async def async_step_lastfm_approve(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer to check the approval now, or to wait for it again."""
+        return self.async_show_menu(
+            step_id="lastfm_approve",
+            menu_options=["lastfm_check", "lastfm_authorize"],
+            description_placeholders={"url": _required(self._lastfm_approval).link},
+        )
+
+    async def async_step_lastfm_check(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check once whether the user has approved (the "I have approved" button)."""
+        try:
+            outcome = await _required(self._lastfm_approval).async_get_session()
+        except LastfmError as err:
+            return await self._lastfm_async_back_to_form(err, progress=False)
+        return await self._lastfm_async_go_on(outcome, progress=False)
+
+    async def async_step_lastfm_finish(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Create or update the entry of the approved account."""
+        api = _required(self._lastfm_approval).api
+        return await self._lastfm_async_finish(api, _required(self._lastfm_session))
+
+    async def async_step_lastfm_import(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Import the credentials file of acr_lastfm_auth, pasted or uploaded."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                api, session = await self._lastfm_async_import(user_input)
+            except FormError as err:
+                errors = err.errors
+            else:
+                return await self._lastfm_async_finish(api, session)
+        return self.async_show_form(
+            step_id="lastfm_import",
+            data_schema=self.add_suggested_values_to_schema(
+                IMPORT_SCHEMA, _filled(user_input, drop=CONF_CREDENTIALS_FILE)
+            ),
+            errors=errors,
+        )
 
     async def async_step_lastfm_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Reauthenticate a Last.fm entry (not available yet)."""
-        return self.async_abort(reason="not_available")
+        """Reauthenticate a Last.fm entry whose session key was rejected."""
+        return await self.async_step_lastfm_reauth_confirm()
+
+    async def async_step_lastfm_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Tell the user that the account must approve again, then get a token."""
+        entry = self._get_reauth_entry()
+        return await self._lastfm_async_approval_form(
+            "lastfm_reauth_confirm",
+            None,
+            None if user_input is None else entry.data,
+            None,
+            username=entry.data[CONF_USERNAME],
+        )
 
     async def async_step_lastfm_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Reconfigure a Last.fm entry (not available yet)."""
-        return self.async_abort(reason="not_available")
+        """Change the service or the API account of a Last.fm entry, then approve again."""
+        entry = self._get_reconfigure_entry()
+        return await self._lastfm_async_approval_form(
+            "lastfm_reconfigure",
+            RECONFIGURE_SCHEMA,
+            None if user_input is None else entry.data | _filled(user_input),
+            _filled(user_input or entry.data, drop=CONF_API_SECRET),
+            username=entry.data[CONF_USERNAME],
+        )
+
+    @callback
+    @override
+    def async_remove(self) -> None:
+        """Stop waiting for the approval when the flow goes away."""
+        if self._lastfm_task is not None:
+            self._lastfm_task.cancel()
+            self._lastfm_task = None
+        super().async_remove()
+
+    async def _lastfm_async_approval_form(
+        self,
+        step_id: str,
+        schema: probatio.Schema | None,
+        submitted: Mapping[str, Any] | None,
+        suggested: Mapping[str, Any] | None,
+        *,
+        username: str | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form that starts the approval, or start it with what was submitted.
+
+        The form also shows the errors of an approval that started from it and failed.
+        """
+        self._lastfm_form = step_id
+        errors = {"base": self._lastfm_error} if self._lastfm_error else {}
+        self._lastfm_error = None
+        if submitted is not None:
+            try:
+                await self._lastfm_async_begin(_parse_api(submitted))
+            except FormError as err:
+                errors = err.errors
+            else:
+                return await self.async_step_lastfm_authorize()
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=schema and self.add_suggested_values_to_schema(schema, suggested),
+            description_placeholders={CONF_USERNAME: username} if username else None,
+            errors=errors,
+        )
+
+    async def _lastfm_async_begin(self, api: LastfmApi) -> None:
+        """Get a first token for this API account."""
+        approval = Approval(api, api.client(self.hass))
+        try:
+            await approval.async_new_token()
+        except LastfmError as err:
+            raise FormError({"base": _error_key(err)}) from err
+        self._lastfm_approval = approval
+        self._lastfm_progress = "lastfm_authorize"
+
+    async def _lastfm_async_back_to_form(
+        self, err: LastfmError, *, progress: bool
+    ) -> ConfigFlowResult:
+        """Go back to the form the approval started from, with the error shown there."""
+        self._lastfm_error = _error_key(err)
+        if progress:
+            return self.async_show_progress_done(next_step_id=self._lastfm_form)
+        step = getattr(self, f"async_step_{self._lastfm_form}")
+        result: ConfigFlowResult = await step()
+        return result
+
+    async def _lastfm_async_go_on(
+        self, outcome: Session | Poll, *, progress: bool
+    ) -> ConfigFlowResult:
+        """Go on after asking for the session: finish, show a new link, or offer the menu."""
+        if isinstance(outcome, Session):
+            self._lastfm_session = outcome
+            if progress:
+                return self.async_show_progress_done(next_step_id="lastfm_finish")
+            return await self.async_step_lastfm_finish()
+        if outcome is Poll.EXPIRED:
+            try:
+                await _required(self._lastfm_approval).async_new_token()
+            except LastfmError as err:
+                return await self._lastfm_async_back_to_form(err, progress=progress)
+            self._lastfm_progress = "lastfm_authorize"
+            return await self.async_step_lastfm_authorize()
+        if progress:
+            return self.async_show_progress_done(next_step_id="lastfm_approve")
+        # "I have approved", but the service does not know it yet: wait for it.
+        self._lastfm_progress = "lastfm_not_approved"
+        return await self.async_step_lastfm_authorize()
+
+    async def _lastfm_async_import(self, user_input: dict[str, Any]) -> tuple[LastfmApi, Session]:
+        """Read imported credentials and check them with a signed user.getInfo."""
+        text = (user_input.get(CONF_CREDENTIALS) or "").strip()
+        file_id = user_input.get(CONF_CREDENTIALS_FILE)
+        if bool(text) == bool(file_id):
+            raise FormError({"base": "lastfm_credentials_one_source"})
+        if file_id:
+            text = await self.hass.async_add_executor_job(_read_uploaded, self.hass, file_id)
+        try:
+            credentials = parse_credentials(text)
+        except CredentialsError as err:
+            raise FormError({"base": _credentials_error_key(err)}) from err
+        session_key = _required(credentials.session_key)
+        try:
+            api = _parse_api(
+                user_input
+                | {CONF_API_KEY: credentials.api_key, CONF_API_SECRET: credentials.api_secret}
+            )
+        except FormError as err:
+            # The key and the secret come from the file: the form has no field for them.
+            raise FormError({"base": next(iter(err.errors.values()))}) from err
+        try:
+            user = await api.client(self.hass, session_key).get_user_info()
+        except (LastfmInvalidApiKeyError, LastfmInvalidSignatureError) as err:
+            raise FormError({"base": _error_key(err)}) from err
+        except LastfmAuthError as err:
+            raise FormError({"base": "invalid_session_key"}) from err
+        except LastfmError as err:
+            raise FormError({"base": _error_key(err)}) from err
+        return api, Session(name=user.name, key=session_key)
+
+    async def _lastfm_async_finish(self, api: LastfmApi, session: Session) -> ConfigFlowResult:
+        """Create the entry, or update the entry being reauthenticated or reconfigured."""
+        unique_id = unique_id_of(api.service.api_root, session.name)
+        await self.async_set_unique_id(unique_id)
+        data = {
+            CONF_KIND: EntryKind.LASTFM,
+            CONF_SERVICE: api.service.id,
+            CONF_API_ROOT: api.service.api_root,
+            CONF_AUTH_URL: api.service.auth_url,
+            CONF_API_KEY: api.api_key,
+            CONF_API_SECRET: api.api_secret,
+            CONF_SESSION_KEY: session.key,
+            CONF_USERNAME: session.name,
+        }
+        title = session.name if api.service == LASTFM else f"{session.name} ({api.name})"
+        if self.source == SOURCE_REAUTH:
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            return self.async_update_reload_and_abort(self._get_reauth_entry(), data=data)
+        if self.source == SOURCE_RECONFIGURE:
+            entry = self._get_reconfigure_entry()
+            if session.name.lower() != entry.data[CONF_USERNAME].lower():
+                return self.async_abort(reason="wrong_account")
+            other = self.hass.config_entries.async_entry_for_domain_unique_id(
+                self.handler, unique_id
+            )
+            if other is not None and other.entry_id != entry.entry_id:
+                return self.async_abort(reason="already_configured")
+            return self.async_update_reload_and_abort(
+                entry, unique_id=unique_id, title=title, data=data
+            )
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=title, data=data)
+
+
+def unique_id_of(api_root: str, username: str) -> str:
+    """Return the unique id of an account: the API root and the lower-cased user name."""
+    return f"{api_root}#{username.lower()}"
+
+
+def _required[T](value: T | None) -> T:
+    """Return a value the step needs, which an earlier step has set."""
+    if value is None:
+        reason = "unknown"  # only reachable by calling a step out of order
+        raise AbortFlow(reason)
+    return value
+
+
+def _parse_api(user_input: Mapping[str, Any]) -> LastfmApi:
+    """Check the service and the API account before any call."""
+    errors: dict[str, str] = {}
+    api_key = str(user_input.get(CONF_API_KEY, "")).strip()
+    api_secret = str(user_input.get(CONF_API_SECRET, "")).strip()
+    service = KNOWN_SERVICES.get(user_input.get(CONF_SERVICE, LASTFM.id))
+    if service is None:
+        api_root = str(user_input.get(CONF_API_ROOT, "")).strip()
+        auth_url = str(user_input.get(CONF_AUTH_URL, "")).strip()
+        for key, url in ((CONF_API_ROOT, api_root), (CONF_AUTH_URL, auth_url)):
+            parts = urlsplit(url)
+            if parts.scheme not in {"http", "https"} or not parts.netloc:
+                errors[key] = "invalid_url"
+        service = custom_service(api_root, auth_url)
+    # Last.fm's keys and secrets are 32 hexadecimal characters; other services may differ.
+    well_formed = _HEX32.fullmatch if service == LASTFM else bool
+    if not well_formed(api_key):
+        errors[CONF_API_KEY] = "invalid_api_key_format"
+    if not well_formed(api_secret):
+        errors[CONF_API_SECRET] = "invalid_secret_format"
+    if errors:
+        raise FormError(errors)
+    return LastfmApi(service, api_key, api_secret)
+
+
+def _filled(data: Mapping[str, Any] | None, *, drop: str | None = None) -> dict[str, Any]:
+    """Return the filled-in values of a form, without the one to drop."""
+    return {k: v for k, v in (data or {}).items() if k != drop and v not in (None, "")}
+
+
+def _error_key(err: LastfmError) -> str:
+    """Return the form error for a failed call."""
+    match err:
+        case LastfmInvalidSignatureError():
+            return "invalid_secret"
+        case LastfmAuthError():  # an unknown (10) or a suspended (26) API key
+            return "invalid_api_key"
+        case LastfmTemporaryError():
+            return "cannot_connect"
+        case _:
+            return "unknown"
+
+
+def _credentials_error_key(err: CredentialsError) -> str:
+    """Return the form error for credentials that cannot be used."""
+    match err:
+        case CredentialsFormatError():
+            return "lastfm_credentials_malformed"
+        case CredentialsMissingSessionKeyError():
+            return "lastfm_credentials_no_session_key"
+        case _:  # no API key or no secret
+            return "lastfm_credentials_incomplete"
+
+
+def _read_uploaded(hass: HomeAssistant, file_id: str) -> str:
+    """Read an uploaded file (in the executor: it is file I/O)."""
+    with process_uploaded_file(hass, file_id) as path:
+        return Path(path).read_text(encoding="utf-8", errors="replace")

@@ -1,0 +1,121 @@
+"""Helpers of the Last.fm account tests: a fast approval, entries on the fake, flow steps."""
+
+import asyncio
+from collections.abc import Callable, Generator
+from functools import partial
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.const import CONF_API_KEY, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.scrobbler.const import (
+    CONF_API_ROOT,
+    CONF_API_SECRET,
+    CONF_AUTH_URL,
+    CONF_KIND,
+    CONF_SERVICE,
+    CONF_SESSION_KEY,
+    DOMAIN,
+    EntryKind,
+)
+from custom_components.scrobbler.lastfm.client import LastfmClient
+from custom_components.scrobbler.lastfm.services import CUSTOM_ID
+from custom_components.scrobbler.lastfm_flow import unique_id_of
+from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
+
+
+@pytest.fixture(autouse=True)
+def fast_approval() -> Generator[None]:
+    """Poll for the approval without pausing between polls, and ask for the fallback soon."""
+    with (
+        patch("custom_components.scrobbler.lastfm_flow.POLL_INTERVAL", 0),
+        patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 3),
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limit_at_runtime() -> Generator[None]:
+    """Let entries' clients call without spacing requests: tests move the clock of the loop."""
+    with patch(
+        "custom_components.scrobbler.lastfm_account.LastfmClient",
+        partial(LastfmClient, max_requests_per_second=1000),
+    ):
+        yield
+
+
+def keys_input(server: FakeLastfm, **overrides: str) -> dict[str, str]:
+    """Return the form of the API account, for a custom service: the fake."""
+    return {
+        CONF_SERVICE: CUSTOM_ID,
+        CONF_API_ROOT: server.api_root,
+        CONF_AUTH_URL: server.auth_url,
+        CONF_API_KEY: API_KEY,
+        CONF_API_SECRET: API_SECRET,
+    } | overrides
+
+
+def entry_data(server: FakeLastfm, session_key: str, username: str = USERNAME) -> dict[str, str]:
+    """Return the data of an entry of the fake service."""
+    return {
+        CONF_KIND: EntryKind.LASTFM,
+        CONF_SERVICE: CUSTOM_ID,
+        CONF_API_ROOT: server.api_root,
+        CONF_AUTH_URL: server.auth_url,
+        CONF_API_KEY: API_KEY,
+        CONF_API_SECRET: API_SECRET,
+        CONF_SESSION_KEY: session_key,
+        CONF_USERNAME: username,
+    }
+
+
+@pytest.fixture
+def lastfm_entry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> MockConfigEntry:
+    """An entry of the fake's user, with a session issued by the fake (not set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=USERNAME,
+        unique_id=unique_id_of(lastfm_server.api_root, USERNAME),
+        data=entry_data(lastfm_server, lastfm_server.issue_session(USERNAME)),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def start_flow(hass: HomeAssistant, step_id: str = "lastfm_api_key") -> str:
+    """Start a flow and go to a form of the Last.fm menu; return the flow id."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "lastfm"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": step_id}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step_id
+    return result["flow_id"]
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    """Let the event loop run until a condition holds (the test's timeout bounds it)."""
+    while not condition():  # noqa: ASYNC110 (the condition is the fake's state, not an event)
+        await asyncio.sleep(0.01)
+
+
+def current_step(hass: HomeAssistant, flow_id: str) -> FlowResult[Any, Any]:
+    """Return the step a flow shows now (what the frontend fetches after an event)."""
+    return hass.config_entries.flow._progress[flow_id].cur_step  # type: ignore[return-value]
+
+
+def suggested_values(form: FlowResult[Any, Any]) -> dict[str, Any]:
+    """Return the values a form shows filled in."""
+    return {
+        key.schema: key.description["suggested_value"]
+        for key in form["data_schema"].schema
+        if key.description
+    }

@@ -1,0 +1,289 @@
+"""A Last.fm entry at runtime: setup, polling, sensors and the state of the connection."""
+
+from datetime import UTC, datetime, timedelta
+import time
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
+from custom_components.scrobbler.lastfm.client import LastfmClient
+from custom_components.scrobbler.lastfm.models import Scrobble, Track
+from custom_components.scrobbler.lastfm_account import UPDATE_INTERVAL, LastfmConfigEntry
+from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
+
+NOW_PLAYING = "sensor.alice_now_playing"
+LAST_SCROBBLE = "sensor.alice_last_scrobble"
+SCROBBLES = "sensor.alice_scrobbles"
+CONNECTION = "sensor.alice_connection"
+
+
+def user_client(hass: HomeAssistant, server: FakeLastfm, entry: MockConfigEntry) -> LastfmClient:
+    """A client of the entry's user, as another scrobbler of the same account would be."""
+    return LastfmClient(
+        async_get_clientsession(hass),
+        API_KEY,
+        API_SECRET,
+        session_key=entry.data[CONF_SESSION_KEY],
+        api_root=server.api_root,
+    )
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> State:
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state
+
+
+async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let one polling interval pass."""
+    freezer.tick(UPDATE_INTERVAL + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    # The coordinator polls in a background task, over a real socket.
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_sensors_show_the_account(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+) -> None:
+    client = user_client(hass, lastfm_server, lastfm_entry)
+    started = int(time.time()) - 600
+    await client.scrobble([Scrobble(Track("Low", "Lazy", album="Hey What"), started)])
+    await client.update_now_playing(Track("Can", "Vitamin C", album="Ege Bamyasi"))
+
+    await set_up(hass, lastfm_entry)
+
+    assert lastfm_entry.state is ConfigEntryState.LOADED
+    playing = state_of(hass, NOW_PLAYING)
+    assert playing.state == "Can \N{EN DASH} Vitamin C"
+    assert playing.attributes["artist"] == "Can"
+    assert playing.attributes["title"] == "Vitamin C"
+    assert playing.attributes["album"] == "Ege Bamyasi"
+    assert "image_url" in playing.attributes
+    last = state_of(hass, LAST_SCROBBLE)
+    assert last.state == "Low \N{EN DASH} Lazy"
+    assert last.attributes["album"] == "Hey What"
+    assert last.attributes["played_at"] == datetime.fromtimestamp(started, UTC).isoformat()
+    scrobbles = state_of(hass, SCROBBLES)
+    assert scrobbles.state == str(lastfm_server.user(USERNAME).playcount) == "1235"
+    assert scrobbles.attributes["state_class"] == "total_increasing"
+    assert scrobbles.attributes["unit_of_measurement"] == "scrobbles"
+    connection = state_of(hass, CONNECTION)
+    assert connection.state == "connected"
+    assert connection.attributes["options"] == [
+        "connected",
+        "auth_failed",
+        "unreachable",
+        "rate_limited",
+    ]
+
+
+async def test_one_service_device_per_account(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    await set_up(hass, lastfm_entry)
+    devices = dr.async_entries_for_config_entry(device_registry, lastfm_entry.entry_id)
+    assert len(devices) == 1
+    device = devices[0]
+    assert device.entry_type is dr.DeviceEntryType.SERVICE
+    assert device.name == USERNAME
+    assert device.configuration_url == f"https://www.last.fm/user/{USERNAME}"
+    entities = er.async_entries_for_config_entry(entity_registry, lastfm_entry.entry_id)
+    assert {entity.unique_id for entity in entities} == {
+        f"{lastfm_entry.unique_id}_{key}"
+        for key in ("now_playing", "last_scrobble", "scrobbles", "connection")
+    }
+    assert all(entity.device_id == device.id for entity in entities)
+    connection = entity_registry.async_get(CONNECTION)
+    assert connection is not None
+    assert connection.entity_category is er.EntityCategory.DIAGNOSTIC
+
+
+async def test_nothing_played_yet(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+) -> None:
+    await set_up(hass, lastfm_entry)
+    for entity_id in (NOW_PLAYING, LAST_SCROBBLE):
+        state = state_of(hass, entity_id)
+        assert state.state == STATE_UNKNOWN
+        assert state.attributes["artist"] is None
+
+
+async def test_polls_two_calls_a_minute(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up(hass, lastfm_entry)
+    before = len(lastfm_server.requests)
+    await poll(hass, freezer)
+    sent = lastfm_server.requests[before:]
+    assert [request.method for request in sent] == ["user.getInfo", "user.getRecentTracks"]
+    # user.getInfo is signed with the session key: it also checks the session.
+    assert sent[0].params["sk"] == lastfm_entry.data[CONF_SESSION_KEY]
+    assert sent[1].params["limit"] == "2"
+    assert timedelta(seconds=60) <= UPDATE_INTERVAL
+
+    await client_scrobbles(hass, lastfm_server, lastfm_entry, 2)
+    await poll(hass, freezer)
+    state = state_of(hass, SCROBBLES)
+    assert state.state == "1236"
+
+
+async def client_scrobbles(
+    hass: HomeAssistant, server: FakeLastfm, entry: MockConfigEntry, count: int
+) -> None:
+    start = int(time.time()) - 3600
+    await user_client(hass, server, entry).scrobble(
+        [Scrobble(Track("Artist", f"Track {i}"), start + 300 * i) for i in range(count)]
+    )
+
+
+async def test_now_playing_set_at_once(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: LastfmConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up(hass, lastfm_entry)  # type: ignore[arg-type]
+    coordinator = lastfm_entry.runtime_data.coordinator
+    before = len(lastfm_server.requests)
+
+    coordinator.async_set_now_playing(Track("Neu!", "Hallogallo", album="Neu!", duration=600))
+    await hass.async_block_till_done()
+
+    assert len(lastfm_server.requests) == before  # shown without asking Last.fm
+    state = state_of(hass, NOW_PLAYING)
+    assert state.state == "Neu! \N{EN DASH} Hallogallo"
+    assert state.attributes["album"] == "Neu!"
+
+    # Last.fm does not report it (yet): the sent track stays while it plays...
+    await poll(hass, freezer)
+    state = state_of(hass, NOW_PLAYING)
+    assert state.state == "Neu! \N{EN DASH} Hallogallo"
+    # ...and goes once its duration has passed.
+    freezer.tick(timedelta(seconds=600))
+    await poll(hass, freezer)
+    state = state_of(hass, NOW_PLAYING)
+    assert state.state == STATE_UNKNOWN
+
+
+async def test_now_playing_reported_by_lastfm_wins(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: LastfmConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up(hass, lastfm_entry)  # type: ignore[arg-type]
+    coordinator = lastfm_entry.runtime_data.coordinator
+    coordinator.async_set_now_playing(Track("Neu!", "Hallogallo"))
+    await user_client(hass, lastfm_server, lastfm_entry).update_now_playing(  # type: ignore[arg-type]
+        Track("Faust", "Jennifer")
+    )
+    await poll(hass, freezer)
+    state = state_of(hass, NOW_PLAYING)
+    assert state.state == "Faust \N{EN DASH} Jennifer"
+
+
+@pytest.mark.parametrize(
+    ("failure", "connection"),
+    [
+        (29, "rate_limited"),
+        (Failure.HTTP_429, "rate_limited"),
+        (11, "unreachable"),
+        (16, "unreachable"),
+        (Failure.HTTP_500, "unreachable"),
+        (Failure.HTTP_503, "unreachable"),
+        (Failure.HTML, "unreachable"),
+        (Failure.TRUNCATED_JSON, "unreachable"),
+        (8, "unreachable"),
+    ],
+)
+async def test_connection_states(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    failure: Failure | int,
+    connection: str,
+) -> None:
+    await set_up(hass, lastfm_entry)
+    lastfm_server.fail_next(failure)
+    await poll(hass, freezer)
+
+    state = state_of(hass, CONNECTION)
+    assert state.state == connection
+    for entity_id in (NOW_PLAYING, LAST_SCROBBLE, SCROBBLES):
+        state = state_of(hass, entity_id)
+        assert state.state == STATE_UNAVAILABLE
+
+    await poll(hass, freezer)
+    state = state_of(hass, CONNECTION)
+    assert state.state == "connected"
+    state = state_of(hass, SCROBBLES)
+    assert state.state == "1234"
+
+
+async def test_revoked_session_at_runtime_starts_reauth(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await set_up(hass, lastfm_entry)
+    lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
+    await poll(hass, freezer)
+
+    state = state_of(hass, CONNECTION)
+    assert state.state == "auth_failed"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == lastfm_entry.entry_id
+
+
+async def test_revoked_session_at_setup_starts_reauth(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+) -> None:
+    lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
+    assert not await hass.config_entries.async_setup(lastfm_entry.entry_id)
+    assert lastfm_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_service_down_at_setup_retries(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+) -> None:
+    lastfm_server.fail_next(Failure.HTTP_503)
+    assert not await hass.config_entries.async_setup(lastfm_entry.entry_id)
+    assert lastfm_entry.state is ConfigEntryState.SETUP_RETRY
+    assert lastfm_entry.reason is not None
+    assert "cannot be reached" in lastfm_entry.reason
+
+
+async def test_unload_and_remove(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+) -> None:
+    await set_up(hass, lastfm_entry)
+    assert await hass.config_entries.async_unload(lastfm_entry.entry_id)
+    assert lastfm_entry.state is ConfigEntryState.NOT_LOADED
+    state = state_of(hass, SCROBBLES)
+    assert state.state == STATE_UNAVAILABLE
+    await hass.config_entries.async_remove(lastfm_entry.entry_id)
+    assert hass.config_entries.async_get_entry(lastfm_entry.entry_id) is None

@@ -1,0 +1,382 @@
+"""The normal path of the Last.fm branch: API account, approval in the background, entry."""
+
+from datetime import timedelta
+from unittest.mock import patch
+from urllib.parse import parse_qs, urlsplit
+
+from homeassistant.const import CONF_API_KEY, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import EVENT_DATA_ENTRY_FLOW_PROGRESSED, FlowResultType
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.scrobbler.const import (
+    CONF_API_ROOT,
+    CONF_API_SECRET,
+    CONF_AUTH_URL,
+    CONF_KIND,
+    CONF_SERVICE,
+    CONF_SESSION_KEY,
+    DOMAIN,
+)
+from custom_components.scrobbler.lastfm.services import LASTFM, LIBREFM
+from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
+
+from .conftest import current_step, keys_input, start_flow, wait_until
+
+
+def link_token(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["token"][0]
+
+
+async def test_flow_goes_on_by_itself_when_approved_while_polling(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    flow_id = await start_flow(hass)
+    with patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 1000):
+        result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+        assert result["type"] is FlowResultType.SHOW_PROGRESS
+        assert result["step_id"] == "lastfm_authorize"
+        assert result["progress_action"] == "lastfm_authorize"
+        url = result["description_placeholders"]["url"]
+        assert url.startswith(lastfm_server.auth_url)
+        assert parse_qs(urlsplit(url).query) == {
+            "api_key": [API_KEY],
+            "token": [lastfm_server.tokens[-1]],
+        }
+
+        # Asking again (as a reconnecting browser does) shows the same wait, the same link.
+        again = await hass.config_entries.flow.async_configure(flow_id)
+        assert again["type"] is FlowResultType.SHOW_PROGRESS
+        assert again["description_placeholders"]["url"] == url
+
+        # The user approves while the flow polls; nobody presses anything in Home Assistant.
+        await wait_until(lambda: len(lastfm_server.requests_of("auth.getSession")) >= 2)
+        lastfm_server.approve_pending(USERNAME)
+        await hass.async_block_till_done()
+
+    assert current_step(hass, flow_id)["type"] is FlowResultType.SHOW_PROGRESS_DONE
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"{USERNAME} (127.0.0.1:{urlsplit(lastfm_server.api_root).port})"
+    session_key = lastfm_server.issue_session(USERNAME)
+    assert result["data"] == {
+        CONF_KIND: "lastfm",
+        CONF_SERVICE: "custom",
+        CONF_API_ROOT: lastfm_server.api_root,
+        CONF_AUTH_URL: lastfm_server.auth_url,
+        CONF_API_KEY: API_KEY,
+        CONF_API_SECRET: API_SECRET,
+        CONF_SESSION_KEY: session_key,
+        CONF_USERNAME: USERNAME,
+    }
+    assert result["result"].unique_id == f"{lastfm_server.api_root}#alice"
+    assert len(lastfm_server.requests_of("auth.getToken")) == 1
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+async def test_title_of_an_account_on_lastfm_is_the_user_name(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    """Last.fm itself, at the fake's address: the title has no service name."""
+    at_fake = LASTFM.__class__(LASTFM.id, lastfm_server.api_root, lastfm_server.auth_url)
+    with (
+        patch("custom_components.scrobbler.lastfm_flow.KNOWN_SERVICES", {LASTFM.id: at_fake}),
+        patch("custom_components.scrobbler.lastfm_flow.LASTFM", at_fake),
+    ):
+        flow_id = await start_flow(hass)
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_SERVICE: "lastfm", CONF_API_KEY: API_KEY, CONF_API_SECRET: API_SECRET}
+        )
+        lastfm_server.approve_pending("ALICE")
+        await hass.async_block_till_done()
+        result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == USERNAME
+    assert result["data"][CONF_SERVICE] == "lastfm"
+
+
+async def test_expired_token_gets_a_new_link(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    progressed = async_capture_events(hass, EVENT_DATA_ENTRY_FLOW_PROGRESSED)
+    flow_id = await start_flow(hass)
+    with patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 1000):
+        result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+        first = result["description_placeholders"]["url"]
+        await wait_until(lambda: bool(lastfm_server.requests_of("auth.getSession")))
+        lastfm_server.advance(3601)  # the token is now older than an hour: the fake answers 15
+
+        await wait_until(lambda: len(lastfm_server.tokens) == 2)
+        await wait_until(lambda: bool(progressed))
+        step = current_step(hass, flow_id)
+        assert step["type"] is FlowResultType.SHOW_PROGRESS
+        second = step["description_placeholders"]["url"]
+        assert second != first
+        assert link_token(second) == lastfm_server.tokens[1]
+        assert progressed[-1].data == {"handler": DOMAIN, "flow_id": flow_id, "refresh": True}
+
+        lastfm_server.approve(link_token(second), USERNAME)
+        await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_token_older_than_an_hour_is_renewed_without_asking(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    """The flow counts the hour itself too: an old token is not even sent."""
+    flow_id = await start_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "lastfm_approve"
+    polls = len(lastfm_server.requests_of("auth.getSession"))
+
+    with patch("custom_components.scrobbler.lastfm_flow.TOKEN_LIFETIME", timedelta(0)):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {"next_step_id": "lastfm_check"}
+        )
+        assert result["type"] is FlowResultType.SHOW_PROGRESS
+        assert len(lastfm_server.requests_of("auth.getSession")) == polls
+        assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[1]
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+async def test_fallback_menu_when_the_approval_takes_long(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    flow_id = await start_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await hass.async_block_till_done()  # three polls, no approval
+    assert len(lastfm_server.requests_of("auth.getSession")) == 3
+
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "lastfm_approve"
+    assert result["menu_options"] == ["lastfm_check", "lastfm_authorize"]
+    assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[0]
+
+    # "I have approved" too early: the flow says so and waits again, with the same link.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "lastfm_check"}
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["progress_action"] == "lastfm_not_approved"
+    assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[0]
+    await hass.async_block_till_done()
+
+    # Back in the menu, the user approves and says so.
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["step_id"] == "lastfm_approve"
+    lastfm_server.approve_pending(USERNAME)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "lastfm_check"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(lastfm_server.tokens) == 1
+
+
+async def test_wait_again_from_the_menu(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await hass.async_block_till_done()
+    await hass.config_entries.flow.async_configure(flow_id)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "lastfm_authorize"}
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["progress_action"] == "lastfm_authorize"
+    lastfm_server.approve_pending(USERNAME)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_cancel_leaves_no_task(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
+    flow_id = await start_flow(hass)
+    with patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 1000):
+        await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+        flow = hass.config_entries.flow._progress[flow_id]
+        task = flow._lastfm_task
+        assert task is not None
+        await wait_until(lambda: bool(lastfm_server.requests_of("auth.getSession")))
+
+        hass.config_entries.flow.async_abort(flow_id)
+        await hass.async_block_till_done()
+    assert task.cancelled()
+    assert flow._lastfm_task is None
+    polls = len(lastfm_server.requests_of("auth.getSession"))
+    await hass.async_block_till_done()
+    assert len(lastfm_server.requests_of("auth.getSession")) == polls
+    assert not hass.config_entries.flow.async_progress()
+
+
+async def test_temporary_errors_while_polling_are_waited_out(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
+) -> None:
+    flow_id = await start_flow(hass)
+    lastfm_server.fail_next(16, method="auth.getSession")
+    lastfm_server.fail_next(Failure.HTTP_503, method="auth.getSession")
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    lastfm_server.approve_pending(USERNAME)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert len(lastfm_server.requests_of("auth.getSession")) == 3
+
+
+async def test_rejected_key_while_polling_goes_back_to_the_form(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    lastfm_server.suspend_app(API_KEY)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {"base": "invalid_api_key"}
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({CONF_API_KEY: "f" * 32}, "invalid_api_key"),
+        ({CONF_API_SECRET: "0" * 32}, "invalid_secret"),
+    ],
+)
+async def test_rejected_api_account(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, overrides: dict[str, str], error: str
+) -> None:
+    flow_id = await start_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, keys_input(lastfm_server, **overrides)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": error}
+    assert not lastfm_server.tokens
+    # Correcting the input goes on.
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+@pytest.mark.parametrize(
+    "failure", [Failure.HTTP_500, Failure.HTML, Failure.TRUNCATED_JSON, 11, 29]
+)
+async def test_service_failing(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, failure: Failure | int
+) -> None:
+    flow_id = await start_flow(hass)
+    lastfm_server.fail_next(failure)
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_unexpected_error_code(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
+    flow_id = await start_flow(hass)
+    lastfm_server.fail_next(8)  # "error granting the request token"
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    assert result["errors"] == {"base": "unknown"}
+
+
+async def test_unreachable_service(hass: HomeAssistant, socket_enabled: None) -> None:
+    async with FakeLastfm() as stopped:
+        pass  # a port where nothing listens any more
+    flow_id = await start_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(stopped))
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_connect"}
+
+
+async def test_already_configured(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    lastfm_server.approve_pending("Alice")
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        (
+            {CONF_SERVICE: LASTFM.id, CONF_API_KEY: "abc", CONF_API_SECRET: "x" * 32},
+            {CONF_API_KEY: "invalid_api_key_format", CONF_API_SECRET: "invalid_secret_format"},
+        ),
+        (
+            {CONF_SERVICE: LASTFM.id, CONF_API_KEY: API_KEY, CONF_API_SECRET: API_SECRET + "0"},
+            {CONF_API_SECRET: "invalid_secret_format"},
+        ),
+        (
+            {CONF_SERVICE: LIBREFM.id, CONF_API_KEY: "  ", CONF_API_SECRET: "anything"},
+            {CONF_API_KEY: "invalid_api_key_format"},
+        ),
+        (
+            {
+                CONF_SERVICE: "custom",
+                CONF_API_ROOT: "ftp://example.org/2.0/",
+                CONF_AUTH_URL: "example.org/api/auth/",
+                CONF_API_KEY: "key",
+                CONF_API_SECRET: "",
+            },
+            {
+                CONF_API_ROOT: "invalid_url",
+                CONF_AUTH_URL: "invalid_url",
+                CONF_API_SECRET: "invalid_secret_format",
+            },
+        ),
+    ],
+)
+async def test_input_checked_before_any_call(
+    hass: HomeAssistant, user_input: dict[str, str], errors: dict[str, str]
+) -> None:
+    """Bad input is caught in the flow: no request leaves (sockets are blocked anyway)."""
+    flow_id = await start_flow(hass)
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_service_down_when_the_user_says_approved(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await hass.async_block_till_done()
+    await hass.config_entries.flow.async_configure(flow_id)  # the fallback menu
+    lastfm_server.fail_next(Failure.HTTP_503)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {"next_step_id": "lastfm_check"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {"base": "cannot_connect"}
+    # The error is shown once; the next submission starts over.
+    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[-1]
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+async def test_no_new_token_after_expiry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    lastfm_server.advance(3601)
+    lastfm_server.fail_next(11, method="auth.getToken")
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {"base": "cannot_connect"}
