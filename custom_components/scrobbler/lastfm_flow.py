@@ -41,7 +41,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 from homeassistant.util import dt as dt_util
-import probatio
+import voluptuous as vol
 
 from .const import (
     CONF_API_ROOT,
@@ -94,37 +94,37 @@ _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
 _SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_SERVICE_FIELDS: dict[probatio.Marker, Any] = {
-    probatio.Required(CONF_SERVICE, default=LASTFM.id): SelectSelector(
+_SERVICE_FIELDS: dict[vol.Marker, Any] = {
+    vol.Required(CONF_SERVICE, default=LASTFM.id): SelectSelector(
         SelectSelectorConfig(
             options=[*KNOWN_SERVICES, CUSTOM_ID],
             mode=SelectSelectorMode.LIST,
             translation_key="lastfm_service",
         )
     ),
-    probatio.Optional(CONF_API_ROOT): _URL_SELECTOR,
-    probatio.Optional(CONF_AUTH_URL): _URL_SELECTOR,
+    vol.Optional(CONF_API_ROOT): _URL_SELECTOR,
+    vol.Optional(CONF_AUTH_URL): _URL_SELECTOR,
 }
-API_KEY_SCHEMA = probatio.Schema(
+API_KEY_SCHEMA = vol.Schema(
     {
         **_SERVICE_FIELDS,
-        probatio.Required(CONF_API_KEY): str,
-        probatio.Required(CONF_API_SECRET): _SECRET_SELECTOR,
+        vol.Required(CONF_API_KEY): str,
+        vol.Required(CONF_API_SECRET): _SECRET_SELECTOR,
     }
 )
-RECONFIGURE_SCHEMA = probatio.Schema(
+RECONFIGURE_SCHEMA = vol.Schema(
     {
         **_SERVICE_FIELDS,
-        probatio.Required(CONF_API_KEY): str,
+        vol.Required(CONF_API_KEY): str,
         # Left empty, the stored secret stays.
-        probatio.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
+        vol.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
     }
 )
-IMPORT_SCHEMA = probatio.Schema(
+IMPORT_SCHEMA = vol.Schema(
     {
         **_SERVICE_FIELDS,
-        probatio.Optional(CONF_CREDENTIALS): TextSelector(TextSelectorConfig(multiline=True)),
-        probatio.Optional(CONF_CREDENTIALS_FILE): FileSelector(
+        vol.Optional(CONF_CREDENTIALS): TextSelector(TextSelectorConfig(multiline=True)),
+        vol.Optional(CONF_CREDENTIALS_FILE): FileSelector(
             FileSelectorConfig(accept=".json,application/json")
         ),
     }
@@ -352,7 +352,7 @@ class LastfmFlow(ConfigFlow):
     async def _lastfm_async_approval_form(
         self,
         step_id: str,
-        schema: probatio.Schema | None,
+        schema: vol.Schema | None,
         submitted: Mapping[str, Any] | None,
         suggested: Mapping[str, Any] | None,
         *,
