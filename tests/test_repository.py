@@ -193,7 +193,7 @@ def test_quality_scale_lists_every_rule() -> None:
     assert sorted(rules) == sorted(expected)
     for rule, status in rules.items():
         if isinstance(status, dict):
-            assert status["status"] == "exempt", rule
+            assert status["status"] in {"done", "todo", "exempt"}, rule
             assert status["comment"], rule
         else:
             assert status in {"done", "todo"}, rule
