@@ -252,6 +252,19 @@ async def test_user_info_parsing(client: LastfmClient, lastfm_server: FakeLastfm
     lastfm_server.answer_next({"user": []})
     with pytest.raises(LastfmMalformedResponseError, match="no 'user' object"):
         await client.get_user_info("eve")
+    # Digits that are not ASCII, too many of them, a date out of range.
+    for playcount in ("١٢", "²", "9" * 5000):
+        lastfm_server.answer_next({"user": {"name": "eve", "playcount": playcount}})
+        with pytest.raises(
+            LastfmMalformedResponseError, match=r"user\.getInfo: .* \(a number was expected\)"
+        ):
+            await client.get_user_info("eve")
+    for registered in ("²", "9" * 20):
+        lastfm_server.answer_next({"user": {"name": "eve", "registered": {"unixtime": registered}}})
+        assert (await client.get_user_info("eve")).registered is None
+    lastfm_server.answer_next({"user": {"name": "eve", "image": "big"}})
+    with pytest.raises(LastfmMalformedResponseError, match=r"user\.getInfo: .*a list of objects"):
+        await client.get_user_info("eve")
 
 
 async def test_recent_tracks(user_client: LastfmClient, lastfm_server: FakeLastfm) -> None:

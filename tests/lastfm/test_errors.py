@@ -152,6 +152,8 @@ async def test_http_failures_and_bodies_that_are_not_json(
         ("[1, 2]", 200, "not a Last.fm JSON object"),
         ('{"error": "oops"}', 200, "not a Last.fm JSON object"),
         ('{"error": true}', 200, "not a Last.fm JSON object"),
+        ('{"error": "²"}', 200, "not a Last.fm JSON object"),
+        pytest.param("[" * 100_000, 200, "not a Last.fm JSON object", id="deep nesting"),
         ('{"token": "x"}', 404, "refused the request"),
         ("\xff\xfe", 200, "not a Last.fm JSON object"),
         ("", 200, "not a Last.fm JSON object"),
