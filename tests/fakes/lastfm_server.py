@@ -87,11 +87,16 @@ class Failure(StrEnum):
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request the fake received: HTTP method, path and parameters (query and form)."""
+    """A request the fake received: HTTP method, path and parameters (query and form).
+
+    Attributes:
+        query: the parameters that came in the URL.
+    """
 
     http_method: str
     path: str
     params: dict[str, str]
+    query: dict[str, str] = field(default_factory=dict)
 
     @property
     def method(self) -> str | None:
@@ -372,10 +377,11 @@ class FakeLastfm:
         )
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        params = dict(request.query)
+        query = dict(request.query)
+        params = dict(query)
         if request.method == "POST":
             params.update({name: str(value) for name, value in (await request.post()).items()})
-        self.requests.append(RecordedRequest(request.method, request.path, params))
+        self.requests.append(RecordedRequest(request.method, request.path, params, query))
         if (injected := self._take_injected(params.get("method"))) is not None:
             return await self._inject(injected)
         if params.get("format") != "json":

@@ -176,7 +176,9 @@ async def test_user_info_of_the_session(
         registered=datetime(2002, 11, 20, 11, 50, 40, tzinfo=UTC),
     )
     (request,) = lastfm_server.requests
-    assert request.http_method == "GET"
+    # A read, but POSTed: the session key stays out of the URL.
+    assert request.http_method == "POST"
+    assert request.query == {}
     assert request.params["sk"] == user_client.session_key
     assert "user" not in request.params
     assert_signed(request)
@@ -188,6 +190,7 @@ async def test_user_info_of_someone(client: LastfmClient, lastfm_server: FakeLas
     assert (user.name, user.playcount, user.image_url) == ("Bob", 7, None)
     (request,) = lastfm_server.requests
     assert request.http_method == "GET"
+    assert request.query == request.params
     assert "api_sig" not in request.params
     assert "sk" not in request.params
     with pytest.raises(LastfmInvalidRequestError, match="User not found"):

@@ -1,7 +1,7 @@
 """An asynchronous client of the Last.fm API (and of compatible services such as Libre.fm).
 
-The aiohttp session is injected. Calls are signed as Last.fm documents it, writes are POST form
-bodies, answers are JSON and every failure is a typed :mod:`.errors` exception whose message
+The aiohttp session is injected. Calls are signed as Last.fm documents it, writes and calls with
+a session key are POST form bodies, answers are JSON and every failure is a typed :mod:`.errors` exception whose message
 holds no secret.
 """
 
@@ -255,7 +255,8 @@ class LastfmClient:
         await self._limiter.acquire()
         _LOGGER.debug("Calling %s", method)
         try:
-            if write:
+            # A session key or token never goes in a URL, where proxies and servers log it.
+            if write or with_session_key:
                 request = self._session.post(
                     self._api_root, data=query, headers=self._headers, timeout=self._timeout
                 )
