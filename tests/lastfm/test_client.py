@@ -457,6 +457,27 @@ async def test_scrobble_one(user_client: LastfmClient, lastfm_server: FakeLastfm
     assert lastfm_server.user(USERNAME).playcount == 1235
 
 
+async def test_scrobble_chosen_by_user(
+    user_client: LastfmClient, lastfm_server: FakeLastfm
+) -> None:
+    now = int(lastfm_server.clock)
+    await user_client.scrobble(
+        [
+            Scrobble(Track("A", "Radio"), now - 300, chosen_by_user=False),
+            Scrobble(Track("A", "Mine"), now - 200, chosen_by_user=True),
+            Scrobble(Track("A", "Unsure"), now - 100),
+        ]
+    )
+    (request,) = lastfm_server.requests
+    assert (request.params["chosenByUser[0]"], request.params["chosenByUser[1]"]) == ("0", "1")
+    assert "chosenByUser[2]" not in request.params
+    assert [s.params.get("chosenByUser") for s in lastfm_server.scrobbles_of(USERNAME)] == [
+        "0",
+        "1",
+        None,
+    ]
+
+
 async def test_scrobble_batch_with_ignored_items(
     user_client: LastfmClient, lastfm_server: FakeLastfm
 ) -> None:

@@ -214,6 +214,8 @@ class LastfmClient:
         params: dict[str, str] = {}
         for index, item in enumerate(scrobbles):
             fields = {**_track_params(item.track), "timestamp": str(item.timestamp)}
+            if item.chosen_by_user is not None:
+                fields["chosenByUser"] = str(int(item.chosen_by_user))
             params.update({f"{name}[{index}]": value for name, value in fields.items()})
         data = await self._call("track.scrobble", params, write=True, with_session_key=True)
         return _parse_scrobble_results(_member(data, "scrobbles", "track.scrobble"), len(scrobbles))
