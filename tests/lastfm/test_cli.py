@@ -235,10 +235,17 @@ async def test_rate_limited(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
 
 
 async def test_refused_request(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
-    lastfm_server.fail_next(8)
-    console = FakeConsole()
+    lastfm_server.fail_next(8, method="auth.getSession")
+    console = FakeConsole(on_enter=lambda: lastfm_server.approve_pending(USERNAME))
     assert await async_main(initial_args(lastfm_server, tmp_path / "c.json"), console=console) == 1
     assert_one_error_line(console.err, "refused", "error 8")
+
+
+async def test_token_not_granted(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
+    lastfm_server.fail_next(8, method="auth.getToken")
+    console = FakeConsole()
+    assert await async_main(initial_args(lastfm_server, tmp_path / "c.json"), console=console) == 1
+    assert_one_error_line(console.err, "cannot talk to", "error 8")
 
 
 async def test_unreachable(tmp_path: Path, socket_enabled: None) -> None:
