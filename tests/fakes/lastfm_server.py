@@ -10,6 +10,10 @@ the single-object-versus-array JSON quirk), ``track.love`` and ``track.unlove``.
 POSTed. Every request is recorded, and failures can be injected for the next requests.
 
 Signing here is written independently of the client's, from the documentation.
+
+Stricter than the real service on purpose: an unknown ``name[i]`` parameter of track.scrobble
+is refused with 6 (the real service ignores it silently), so that a misspelt name such as
+``albumartist[0]`` fails a test instead of being dropped unseen.
 """
 
 import asyncio
