@@ -10,6 +10,10 @@ the single-object-versus-array JSON quirk), ``track.love`` and ``track.unlove``.
 POSTed. Every request is recorded, and failures can be injected for the next requests.
 
 Signing here is written independently of the client's, from the documentation.
+
+Stricter than the real service on purpose: an unknown ``name[i]`` parameter of track.scrobble
+is refused with 6 (the real service ignores it silently), so that a misspelt name such as
+``albumartist[0]`` fails a test instead of being dropped unseen.
 """
 
 import asyncio
@@ -87,11 +91,16 @@ class Failure(StrEnum):
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """A request the fake received: HTTP method, path and parameters (query and form)."""
+    """A request the fake received: HTTP method, path and parameters (query and form).
+
+    Attributes:
+        query: the parameters that came in the URL.
+    """
 
     http_method: str
     path: str
     params: dict[str, str]
+    query: dict[str, str] = field(default_factory=dict)
 
     @property
     def method(self) -> str | None:
@@ -291,7 +300,6 @@ class FakeLastfm:
 
     def approve(self, token: str, user: str) -> None:
         """Let ``user`` allow the application of ``token``, as on the authorization page."""
-        self.user(user)
         self._tokens[token].user = self.user(user).name
 
     def approve_pending(self, user: str) -> str:
@@ -372,10 +380,11 @@ class FakeLastfm:
         )
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        params = dict(request.query)
+        query = dict(request.query)
+        params = dict(query)
         if request.method == "POST":
             params.update({name: str(value) for name, value in (await request.post()).items()})
-        self.requests.append(RecordedRequest(request.method, request.path, params))
+        self.requests.append(RecordedRequest(request.method, request.path, params, query))
         if (injected := self._take_injected(params.get("method"))) is not None:
             return await self._inject(injected)
         if params.get("format") != "json":
@@ -585,7 +594,7 @@ class FakeLastfm:
         user.now_playing = NowPlaying(artist, track, self.clock, dict(params))
         return {
             "nowplaying": {
-                **_corrected(params, ""),
+                **_uncorrected(params),
                 "ignoredMessage": {"code": "0", "#text": ""},
             }
         }
@@ -628,7 +637,7 @@ class FakeLastfm:
             user.scrobbles.sort(key=lambda s: s.timestamp)
             user.playcount += 1
         return {
-            **_corrected(item, "0"),
+            **_uncorrected(item),
             "timestamp": str(timestamp),
             "ignoredMessage": {"code": str(code), "#text": message},
         }
@@ -653,17 +662,22 @@ def _required(params: Mapping[str, str], name: str) -> str:
     return value
 
 
+def _is_number(value: str) -> bool:
+    """Whether a parameter is a whole number in ASCII digits ("²" is a digit to str.isdigit)."""
+    return value.isascii() and value.isdigit()
+
+
 def _number(params: Mapping[str, str], name: str, *, default: int) -> int:
     value = params.get(name)
     if value is None:
         return default
-    if not value.isdigit():
+    if not _is_number(value):
         raise LastfmApiError(6, f"Invalid parameters - {name} must be a number")
     return int(value)
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.isdigit() else None
+    return int(value) if value is not None and _is_number(value) else None
 
 
 def _scrobble_items(params: Mapping[str, str]) -> list[dict[str, str]]:
@@ -691,20 +705,16 @@ def _scrobble_items(params: Mapping[str, str]) -> list[dict[str, str]]:
 def _check_scrobble_item(item: dict[str, str]) -> dict[str, str]:
     _required(item, "artist")
     _required(item, "track")
-    if not _required(item, "timestamp").isdigit():
+    if not _is_number(_required(item, "timestamp")):
         raise LastfmApiError(6, "Invalid parameters - timestamp must be a number")
     return item
 
 
-def _corrected(params: Mapping[str, str], corrected: str) -> dict[str, Any]:
+def _uncorrected(params: Mapping[str, str]) -> dict[str, Any]:
+    """The echo of the names sent; the fake never corrects one ("corrected": "0")."""
     return {
-        name: {"corrected": corrected, "#text": params.get(key, "")}
-        for name, key in (
-            ("artist", "artist"),
-            ("track", "track"),
-            ("album", "album"),
-            ("albumArtist", "albumArtist"),
-        )
+        name: {"corrected": "0", "#text": params.get(name, "")}
+        for name in ("artist", "track", "album", "albumArtist")
     }
 
 

@@ -6,7 +6,8 @@ import aiohttp
 import pytest
 
 from custom_components.scrobbler.lastfm import LastfmClient
-from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
+from tests.fakes.lastfm_server import FakeLastfm
+from tests.lastfm.clients import fake_client
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +25,10 @@ async def http() -> AsyncGenerator[aiohttp.ClientSession]:
 @pytest.fixture
 def client(http: aiohttp.ClientSession, lastfm_server: FakeLastfm) -> LastfmClient:
     """A client of the fake's application, without a session key, not rate limited."""
-    return LastfmClient(
-        http, API_KEY, API_SECRET, api_root=lastfm_server.api_root, max_requests_per_second=1000
-    )
+    return fake_client(http, lastfm_server)
 
 
 @pytest.fixture
 def user_client(http: aiohttp.ClientSession, lastfm_server: FakeLastfm) -> LastfmClient:
     """A client with the session key of "alice"."""
-    return LastfmClient(
-        http,
-        API_KEY,
-        API_SECRET,
-        session_key=lastfm_server.issue_session(USERNAME),
-        api_root=lastfm_server.api_root,
-        max_requests_per_second=1000,
-    )
+    return fake_client(http, lastfm_server, with_session_key=True)

@@ -153,7 +153,10 @@ async def test_use_saved_revoked(lastfm_server: FakeLastfm, tmp_path: Path) -> N
     ("content", "fragment"),
     [
         ("{not json", "not valid JSON"),
-        ('{"api_key": "k", "api_secret": "s", "session_key": null}', "no session_key"),
+        (
+            '{"api_key": "k", "api_secret": "s", "session_key": null}',
+            "no session_key: authenticate first, without --use-saved",
+        ),
         ('{"api_secret": "s"}', "no api_key"),
         (None, "No such file or directory"),
     ],
@@ -191,7 +194,7 @@ async def test_token_not_authorized(lastfm_server: FakeLastfm, tmp_path: Path) -
     console = FakeConsole()
     assert await async_main(initial_args(lastfm_server, path), console=console) == 1
     assert "Authentication successful" not in console.out
-    assert_one_error_line(console.err, "not authorized", "press Enter", "error 14")
+    assert_one_error_line(console.err, "not authorized", "run the command again", "error 14")
     assert not path.exists()
 
 
@@ -224,11 +227,25 @@ async def test_rejected_application(
     assert secret not in console.err
 
 
-async def test_refused_request(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
-    lastfm_server.fail_next(8)
+async def test_rate_limited(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
+    lastfm_server.fail_next(29)
     console = FakeConsole()
     assert await async_main(initial_args(lastfm_server, tmp_path / "c.json"), console=console) == 1
+    assert_one_error_line(console.err, "slow down", "error 29")
+
+
+async def test_refused_request(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
+    lastfm_server.fail_next(8, method="auth.getSession")
+    console = FakeConsole(on_enter=lambda: lastfm_server.approve_pending(USERNAME))
+    assert await async_main(initial_args(lastfm_server, tmp_path / "c.json"), console=console) == 1
     assert_one_error_line(console.err, "refused", "error 8")
+
+
+async def test_token_not_granted(lastfm_server: FakeLastfm, tmp_path: Path) -> None:
+    lastfm_server.fail_next(8, method="auth.getToken")
+    console = FakeConsole()
+    assert await async_main(initial_args(lastfm_server, tmp_path / "c.json"), console=console) == 1
+    assert_one_error_line(console.err, "cannot talk to", "error 8")
 
 
 async def test_unreachable(tmp_path: Path, socket_enabled: None) -> None:

@@ -176,7 +176,9 @@ async def test_user_info_of_the_session(
         registered=datetime(2002, 11, 20, 11, 50, 40, tzinfo=UTC),
     )
     (request,) = lastfm_server.requests
-    assert request.http_method == "GET"
+    # A read, but POSTed: the session key stays out of the URL.
+    assert request.http_method == "POST"
+    assert request.query == {}
     assert request.params["sk"] == user_client.session_key
     assert "user" not in request.params
     assert_signed(request)
@@ -188,6 +190,7 @@ async def test_user_info_of_someone(client: LastfmClient, lastfm_server: FakeLas
     assert (user.name, user.playcount, user.image_url) == ("Bob", 7, None)
     (request,) = lastfm_server.requests
     assert request.http_method == "GET"
+    assert request.query == request.params
     assert "api_sig" not in request.params
     assert "sk" not in request.params
     with pytest.raises(LastfmInvalidRequestError, match="User not found"):
@@ -251,6 +254,19 @@ async def test_user_info_parsing(client: LastfmClient, lastfm_server: FakeLastfm
         await client.get_user_info("eve")
     lastfm_server.answer_next({"user": []})
     with pytest.raises(LastfmMalformedResponseError, match="no 'user' object"):
+        await client.get_user_info("eve")
+    # Digits that are not ASCII, too many of them, a date out of range.
+    for playcount in ("١٢", "²", "9" * 5000):
+        lastfm_server.answer_next({"user": {"name": "eve", "playcount": playcount}})
+        with pytest.raises(
+            LastfmMalformedResponseError, match=r"user\.getInfo: .* \(a number was expected\)"
+        ):
+            await client.get_user_info("eve")
+    for registered in ("²", "9" * 20):
+        lastfm_server.answer_next({"user": {"name": "eve", "registered": {"unixtime": registered}}})
+        assert (await client.get_user_info("eve")).registered is None
+    lastfm_server.answer_next({"user": {"name": "eve", "image": "big"}})
+    with pytest.raises(LastfmMalformedResponseError, match=r"user\.getInfo: .*a list of objects"):
         await client.get_user_info("eve")
 
 
@@ -439,6 +455,27 @@ async def test_scrobble_one(user_client: LastfmClient, lastfm_server: FakeLastfm
     assert request.params["artist[0]"] == "Björk"
     assert_signed(request)
     assert lastfm_server.user(USERNAME).playcount == 1235
+
+
+async def test_scrobble_chosen_by_user(
+    user_client: LastfmClient, lastfm_server: FakeLastfm
+) -> None:
+    now = int(lastfm_server.clock)
+    await user_client.scrobble(
+        [
+            Scrobble(Track("A", "Radio"), now - 300, chosen_by_user=False),
+            Scrobble(Track("A", "Mine"), now - 200, chosen_by_user=True),
+            Scrobble(Track("A", "Unsure"), now - 100),
+        ]
+    )
+    (request,) = lastfm_server.requests
+    assert (request.params["chosenByUser[0]"], request.params["chosenByUser[1]"]) == ("0", "1")
+    assert "chosenByUser[2]" not in request.params
+    assert [s.params.get("chosenByUser") for s in lastfm_server.scrobbles_of(USERNAME)] == [
+        "0",
+        "1",
+        None,
+    ]
 
 
 async def test_scrobble_batch_with_ignored_items(

@@ -168,18 +168,24 @@ def test_save_replaces_a_readable_file(tmp_path: Path) -> None:
     assert load_credentials(path).session_key == "x"
 
 
-def test_save_is_never_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("failing", ["os.fchmod", "os.fsync"])
+def test_save_is_never_partial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
     path = tmp_path / "creds.json"
     save_credentials(path, Credentials("k", "s", session_key="old"))
+    open_before = len(list(Path("/proc/self/fd").iterdir()))
 
-    def broken_fsync(descriptor: int) -> None:
+    def broken(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("os.fsync", broken_fsync)
+    monkeypatch.setattr(failing, broken)
     with pytest.raises(CredentialsFileError, match="No space left on device"):
         save_credentials(path, Credentials("k", "s", session_key="new"))
     assert load_credentials(path).session_key == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["creds.json"]
+    # The temporary file was closed, too.
+    assert len(list(Path("/proc/self/fd").iterdir())) == open_before
 
 
 def test_save_into_a_missing_folder(tmp_path: Path) -> None:

@@ -71,6 +71,8 @@ async def test_writes_must_be_posted(
         ({"method": "track.love", "track": "T"}, True, True, 6),
         ({"method": "user.getRecentTracks", "user": USERNAME, "limit": "0"}, True, True, 6),
         ({"method": "user.getRecentTracks", "user": USERNAME, "limit": "x"}, True, True, 6),
+        ({"method": "user.getRecentTracks", "user": USERNAME, "limit": "²"}, True, True, 6),
+        ({"method": "user.getRecentTracks", "user": USERNAME, "from": "\u0661"}, True, True, 6),
         ({"method": "user.getRecentTracks", "user": "nobody"}, True, True, 6),
     ],
 )
@@ -108,6 +110,17 @@ async def test_one_scrobble_without_index(
     assert body["scrobbles"]["scrobble"]["ignoredMessage"] == {"code": "0", "#text": ""}
 
 
+async def test_now_playing_answer(http: aiohttp.ClientSession, lastfm_server: FakeLastfm) -> None:
+    params = {"method": "track.updateNowPlaying", "artist": "A", "track": "T", "duration": "²"}
+    status, body = await call(http, lastfm_server, params)
+    assert status == 200
+    # As the real service: every element says whether it was corrected, "0" or "1".
+    assert body["nowplaying"]["artist"] == {"corrected": "0", "#text": "A"}
+    assert body["nowplaying"]["ignoredMessage"] == {"code": "0", "#text": ""}
+    # A duration that is not a number counts as none: the default length applies.
+    assert lastfm_server.now_playing_of(USERNAME) is not None
+
+
 async def test_scrobble_array_shape(http: aiohttp.ClientSession, lastfm_server: FakeLastfm) -> None:
     _, body = await call(http, lastfm_server, scrobble_params(2, lastfm_server.clock))
     assert isinstance(body["scrobbles"]["scrobble"], list)
@@ -121,6 +134,7 @@ async def test_scrobble_array_shape(http: aiohttp.ClientSession, lastfm_server: 
         {"artist": "A", "track": "T", "timestamp": "1"},
         {"colour[0]": "red"},
         {"timestamp[0]": "yesterday"},
+        {"timestamp[0]": "²"},
         {"timestamp[0]": ""},
     ],
 )

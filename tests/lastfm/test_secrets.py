@@ -64,3 +64,6 @@ async def test_no_secret_in_logs_or_errors(
         for secret in (API_SECRET, session.key, token):
             assert secret not in text
     assert "user.getInfo" in caplog.text
+    # No URL held a secret either.
+    for request in lastfm_server.requests:
+        assert not {"sk", "token", "api_sig"} & request.query.keys()

@@ -280,7 +280,7 @@ async def test_service_failing(
 
 async def test_unexpected_error_code(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
     flow_id = await start_flow(hass)
-    lastfm_server.fail_next(8)  # "error granting the request token"
+    lastfm_server.fail_next(6)  # "invalid parameters": nothing the user can fix here
     result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
     assert result["errors"] == {"base": "unknown"}
 

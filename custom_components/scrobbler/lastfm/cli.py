@@ -22,6 +22,7 @@ from .credentials import (
     DEFAULT_CREDENTIALS_FILE,
     Credentials,
     CredentialsError,
+    CredentialsMissingSessionKeyError,
     load_credentials,
     save_credentials,
 )
@@ -30,6 +31,7 @@ from .errors import (
     LastfmError,
     LastfmInvalidApiKeyError,
     LastfmInvalidSignatureError,
+    LastfmRateLimitError,
     LastfmTemporaryError,
     LastfmTokenExpiredError,
     LastfmTokenNotAuthorizedError,
@@ -151,6 +153,9 @@ async def async_main(
     except _CommandError as err:
         console.fail(str(err))
         return err.exit_code
+    except CredentialsMissingSessionKeyError as err:
+        console.fail(f"{err}: authenticate first, without --use-saved")
+        return EXIT_FAILURE
     except CredentialsError as err:
         console.fail(str(err))
         return EXIT_FAILURE
@@ -240,7 +245,8 @@ def _explain(err: LastfmError, api_root: str) -> str:
     match err:
         case LastfmTokenNotAuthorizedError():
             reason = (
-                "the application was not authorized: open the link, allow access, then press Enter"
+                "the application was not authorized when Enter was pressed: run the command "
+                "again, open the link, allow access, then press Enter"
             )
         case LastfmTokenExpiredError():
             reason = "the authorization token expired: run the command again"
@@ -250,6 +256,8 @@ def _explain(err: LastfmError, api_root: str) -> str:
             reason = "the API secret does not match the API key"
         case LastfmAuthError():
             reason = "the credentials were rejected: authenticate again without --use-saved"
+        case LastfmRateLimitError():
+            reason = f"{api_root} asks to slow down: try again in a minute"
         case LastfmTemporaryError():
             reason = f"cannot talk to {api_root}"
         case _:

@@ -1,7 +1,7 @@
 """An asynchronous client of the Last.fm API (and of compatible services such as Libre.fm).
 
-The aiohttp session is injected. Calls are signed as Last.fm documents it, writes are POST form
-bodies, answers are JSON and every failure is a typed :mod:`.errors` exception whose message
+The aiohttp session is injected. Calls are signed as Last.fm documents it, writes and calls with
+a session key are POST form bodies, answers are JSON and every failure is a typed :mod:`.errors` exception whose message
 holds no secret.
 """
 
@@ -185,7 +185,10 @@ class LastfmClient:
             params["to"] = str(_unix_time(to))
         data = await self._call("user.getRecentTracks", params)
         recent = _member(data, "recenttracks", "user.getRecentTracks")
-        return [_parse_recent_track(item) for item in _items(recent.get("track"))]
+        return [
+            _parse_recent_track(item)
+            for item in _items(recent.get("track"), what="user.getRecentTracks")
+        ]
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -211,6 +214,8 @@ class LastfmClient:
         params: dict[str, str] = {}
         for index, item in enumerate(scrobbles):
             fields = {**_track_params(item.track), "timestamp": str(item.timestamp)}
+            if item.chosen_by_user is not None:
+                fields["chosenByUser"] = str(int(item.chosen_by_user))
             params.update({f"{name}[{index}]": value for name, value in fields.items()})
         data = await self._call("track.scrobble", params, write=True, with_session_key=True)
         return _parse_scrobble_results(_member(data, "scrobbles", "track.scrobble"), len(scrobbles))
@@ -252,7 +257,8 @@ class LastfmClient:
         await self._limiter.acquire()
         _LOGGER.debug("Calling %s", method)
         try:
-            if write:
+            # A session key or token never goes in a URL, where proxies and servers log it.
+            if write or with_session_key:
                 request = self._session.post(
                     self._api_root, data=query, headers=self._headers, timeout=self._timeout
                 )
@@ -279,12 +285,12 @@ class LastfmClient:
         """Return the JSON object of an answer; raise the error it carries, whatever the status."""
         try:
             data = json.loads(body)
-        except ValueError:
+        except ValueError, RecursionError:
             data = None
         if isinstance(data, dict) and "error" in data:
             code = data["error"]
-            if isinstance(code, str) and code.isdigit():
-                code = int(code)
+            if isinstance(code, str):
+                code = _number(code)
             if isinstance(code, int) and not isinstance(code, bool):
                 message = self._safe_message(data.get("message"), query)
                 raise error_for_code(
@@ -359,7 +365,7 @@ def _member(data: Mapping[str, Any], name: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _items(value: object) -> list[dict[str, Any]]:
+def _items(value: object, *, what: str) -> list[dict[str, Any]]:
     """Return a repeated element: absent, one object, or an array of objects."""
     if value is None:
         return []
@@ -367,7 +373,7 @@ def _items(value: object) -> list[dict[str, Any]]:
         return [value]
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         return value
-    _malformed("answer", "a list of objects was expected")
+    _malformed(what, "a list of objects was expected")
 
 
 def _text(data: Mapping[str, Any], name: str, *, what: str) -> str:
@@ -391,14 +397,25 @@ def _optional_text(value: object) -> str | None:
     return None
 
 
+def _number(text: str | None) -> int | None:
+    """Return the value of a string of ASCII digits; ``None`` for anything else."""
+    if text is None or not text.isascii() or not text.isdigit():
+        return None
+    try:
+        return int(text)
+    except ValueError:  # more digits than Python converts
+        return None
+
+
 def _int(value: object, *, what: str) -> int:
     """Return a count or code, sent as a number or a string of digits; 0 when absent."""
     text = _optional_text(value)
     if text is None:
         return 0
-    if not text.isdecimal():
+    number = _number(text)
+    if number is None:
         _malformed(what, "a number was expected")
-    return int(text)
+    return number
 
 
 def _time(value: object) -> datetime | None:
@@ -406,19 +423,22 @@ def _time(value: object) -> datetime | None:
     if not isinstance(value, dict):
         return None
     for name in ("uts", "unixtime", "#text"):
-        text = _optional_text(value.get(name))
-        if text is not None and text.isdigit():
-            return datetime.fromtimestamp(int(text), UTC)
+        seconds = _number(_optional_text(value.get(name)))
+        if seconds is not None:
+            try:
+                return datetime.fromtimestamp(seconds, UTC)
+            except OverflowError, OSError, ValueError:
+                return None
     return None
 
 
-def _image(value: object) -> str | None:
+def _image(value: object, *, what: str) -> str | None:
     """Return the URL of the largest image of an ``image`` array, if any."""
     if value is None:
         return None
     urls = {
         str(item.get("size", "")): url
-        for item in _items(value)
+        for item in _items(value, what=what)
         if (url := _optional_text(item.get("#text"))) is not None
     }
     return next((urls[size] for size in _IMAGE_SIZES if size in urls), None)
@@ -429,7 +449,7 @@ def _parse_user(data: Mapping[str, Any]) -> User:
         name=_text(data, "name", what="user.getInfo"),
         playcount=_int(data.get("playcount"), what="user.getInfo"),
         url=_optional_text(data.get("url")),
-        image_url=_image(data.get("image")),
+        image_url=_image(data.get("image"), what="user.getInfo"),
         registered=_time(data.get("registered")),
     )
 
@@ -441,7 +461,7 @@ def _parse_recent_track(data: Mapping[str, Any]) -> RecentTrack:
         artist=_text(data, "artist", what="user.getRecentTracks"),
         title=_text(data, "name", what="user.getRecentTracks"),
         album=_optional_text(data.get("album")),
-        image_url=_image(data.get("image")),
+        image_url=_image(data.get("image"), what="user.getRecentTracks"),
         now_playing=now_playing,
         played_at=None if now_playing else _time(data.get("date")),
     )
@@ -450,7 +470,7 @@ def _parse_recent_track(data: Mapping[str, Any]) -> RecentTrack:
 def _parse_scrobble_results(data: Mapping[str, Any], sent: int) -> list[ScrobbleResult]:
     """Return the result of each scrobble; the answer must account for every one sent."""
     results = []
-    for item in _items(data.get("scrobble")):
+    for item in _items(data.get("scrobble"), what="track.scrobble"):
         ignored = item.get("ignoredMessage")
         if not isinstance(ignored, dict):
             ignored = {}

@@ -164,8 +164,8 @@ def save_credentials(path: str | os.PathLike[str], credentials: Credentials) -> 
         msg = f"cannot write {os.fspath(path)}: {_reason(err)}"
         raise CredentialsFileError(msg) from None
     try:
-        os.fchmod(descriptor, FILE_MODE)
         with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            os.fchmod(file.fileno(), FILE_MODE)
             file.write(credentials.to_json())
             file.flush()
             os.fsync(file.fileno())

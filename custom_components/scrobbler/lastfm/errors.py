@@ -9,6 +9,10 @@ from typing import Final
 _AUTHENTICATION_FAILED: Final = 4
 # Methods whose code 4 means that the token is not valid (any more), not that a session failed.
 _TOKEN_METHODS: Final = frozenset({"auth.getSession"})
+_OPERATION_FAILED: Final = 8
+# Methods whose code 8 says "try again later" (auth.getToken: "error granting the request
+# token"); elsewhere 8 is a refusal that must not be retried (https://www.last.fm/api/scrobbling).
+_RETRY_LATER_ON_8: Final = frozenset({"auth.getToken"})
 
 
 class LastfmError(Exception):
@@ -46,7 +50,10 @@ class LastfmTokenExpiredError(LastfmError):
 
 
 class LastfmTemporaryError(LastfmError):
-    """The service could not answer now (11, 16, HTTP 5xx, network, timeout): retry later."""
+    """The service could not answer now: retry later.
+
+    Codes 11 and 16, 8 on auth.getToken, HTTP 5xx, network failures and timeouts.
+    """
 
 
 class LastfmMalformedResponseError(LastfmTemporaryError):
@@ -91,6 +98,8 @@ def error_for_code(code: int, message: str, *, method: str, with_session_key: bo
             error_type = LastfmAuthError
         else:
             error_type = LastfmInvalidRequestError
+    elif code == _OPERATION_FAILED and method in _RETRY_LATER_ON_8:
+        error_type = LastfmTemporaryError
     else:
         error_type = _BY_CODE.get(code, LastfmInvalidRequestError)
     return error_type(message, code)

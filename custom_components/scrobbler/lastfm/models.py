@@ -24,10 +24,16 @@ class Track:
 
 @dataclass(frozen=True)
 class Scrobble:
-    """A play of a track, with the UNIX time (UTC, seconds) at which it started."""
+    """A play of a track, with the UNIX time (UTC, seconds) at which it started.
+
+    Attributes:
+        chosen_by_user: sent as ``chosenByUser``: ``False`` when someone else chose the track
+            (a radio, a DJ), ``True`` when the user did; ``None`` (not sent) when unsure.
+    """
 
     track: Track
     timestamp: int
+    chosen_by_user: bool | None = None
 
 
 @dataclass(frozen=True)
