@@ -52,6 +52,7 @@ class SetupError(StrEnum):
 
     CANNOT_CONNECT = "cannot_connect"
     SSL_ERROR = "ssl_error"
+    TLS_FAILED = "tls_failed"
     NOT_MUSIC_ASSISTANT = "not_music_assistant"
     INCOMPATIBLE_SERVER = "incompatible_server"
     INVALID_AUTH = "invalid_auth"
@@ -107,8 +108,14 @@ def _causes(err: BaseException) -> list[BaseException]:
 def classify_connect_error(err: BaseException) -> SetupError:
     """Tell a TLS failure, a non-MA answer and an unreachable server apart."""
     chain = _causes(err)
-    if any(isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError) for cause in chain):
+    if any(
+        isinstance(cause, aiohttp.ClientConnectorCertificateError | ssl.SSLCertVerificationError)
+        for cause in chain
+    ):
         return SetupError.SSL_ERROR
+    if any(isinstance(cause, aiohttp.ClientSSLError | ssl.SSLError) for cause in chain):
+        # No certificate problem: the TLS handshake itself failed (often a plain http server).
+        return SetupError.TLS_FAILED
     if any(isinstance(cause, aiohttp.ClientResponseError) for cause in chain):
         # Something answered over HTTP, but not the way MA does.
         return SetupError.NOT_MUSIC_ASSISTANT

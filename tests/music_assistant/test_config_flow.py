@@ -237,6 +237,19 @@ async def test_not_music_assistant(
 
 
 @pytest.mark.usefixtures("tolerate_tls_handshake_failures")
+@pytest.mark.parametrize("verify_ssl", [True, False])
+async def test_https_to_a_plain_http_server(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, verify_ssl: bool
+) -> None:
+    """No certificate advice when the server does not speak TLS at all."""
+    url = ma_server.url.replace("http://", "https://")
+    _, result = await submit_server(hass, url, verify_ssl=verify_ssl)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "tls_failed"}
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+@pytest.mark.usefixtures("tolerate_tls_handshake_failures")
 async def test_self_signed_certificate(
     hass: HomeAssistant, ma_server_factory: MaServerFactory, ma_certificate: SelfSignedCertificate
 ) -> None:
