@@ -153,20 +153,15 @@ class MusicAssistantConnection:
         client: MusicAssistantClient | None = first
         attempt = 0
         while True:
-            if client is None:
-                client = await self._async_reconnect()
-                if client is None:
-                    if self.state is ConnectionState.AUTH_FAILED:
-                        return
-                    await asyncio.sleep(backoff_delay(attempt))
-                    attempt += 1
-                    continue
-            if await self._async_listen(client):
-                attempt = 0
-            client = None
-            self._set_disconnected("the connection was closed")
+            if client is not None:
+                if await self._async_listen(client):
+                    attempt = 0
+                self._set_disconnected("the connection was closed")
+            elif self.state is ConnectionState.AUTH_FAILED:
+                return
             await asyncio.sleep(backoff_delay(attempt))
             attempt += 1
+            client = await self._async_reconnect()
 
     async def _async_reconnect(self) -> MusicAssistantClient | None:
         """Open and authenticate a new client; None when that failed."""
