@@ -69,6 +69,8 @@ def test_manifest() -> None:
         assert required in manifest, required
     assert manifest["domain"] == INTEGRATION.name == "scrobbler"
     assert manifest["config_flow"] is True
+    # Each entry is an account or a server, not a hub of devices: "Add service", not "Add hub".
+    assert manifest["integration_type"] == "service"
     assert manifest["documentation"].startswith("https://")
     assert manifest["issue_tracker"].startswith("https://")
     assert manifest["codeowners"]
