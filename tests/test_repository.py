@@ -284,6 +284,23 @@ def test_quality_scale_lists_every_rule() -> None:
             assert status in {"done", "todo"}, rule
 
 
+def test_platforms_set_parallel_updates() -> None:
+    """Each platform module says how many updates may run at once (quality scale)."""
+    platforms = {p.value for p in Platform}
+    modules = [path for path in INTEGRATION.glob("*.py") if path.stem in platforms]
+    assert modules
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assigned = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        assert "PARALLEL_UPDATES" in assigned, path.name
+
+
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
 def test_json_files_are_valid(name: str) -> None:
     assert isinstance(_json(INTEGRATION / name), dict)
