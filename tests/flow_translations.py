@@ -1,9 +1,10 @@
-"""Check every flow result the tests produce against the translations the frontend shows.
+"""Check every flow result and repair issue the tests produce against the translations.
 
 The ``check_flow_translations`` fixture (autouse, in ``tests/conftest.py``) wraps Home
 Assistant's ``FlowManager._async_handle_step``, through which every step of every flow goes,
-abort reasons raised by Home Assistant's own helpers (``already_in_progress``, ...) included.
-For each result of a flow of this integration it checks what the frontend would look up:
+abort reasons raised by Home Assistant's own helpers (``already_in_progress``, ...) included,
+and ``IssueRegistry.async_get_or_create``. For each result of a config, options, subentry or
+repair flow of this integration it checks what the frontend would look up:
 
 * a form: its title and description (if any) get their placeholders; each error is translated
   and sits on ``base`` or on a field of the form (an error on another key is never shown); each
@@ -14,6 +15,9 @@ For each result of a flow of this integration it checks what the frontend would 
   names in ``translation_domain`` (the frontend looks there first);
 * every translated text gets all of its placeholders from the result, and the flow title gets
   those of the flow's ``title_placeholders``.
+
+A repair issue of this integration needs a title, and a description unless a fix flow repairs
+it, with their placeholders.
 
 Problems are collected and fail the test at its end.
 """
@@ -26,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from homeassistant.components.repairs import RepairsFlowManager
 from homeassistant.config_entries import (
     ConfigEntriesFlowManager,
     ConfigSubentryFlowManager,
@@ -38,6 +43,7 @@ from homeassistant.data_entry_flow import (
     FlowResultType,
     section,
 )
+from homeassistant.helpers import issue_registry as ir
 import voluptuous as vol
 
 from custom_components.scrobbler.const import DOMAIN
@@ -87,7 +93,19 @@ class FlowTranslationCheck:
             if entry is None or entry.domain != DOMAIN:
                 return None
             return "options" if subentry_type is None else f"config_subentries.{subentry_type}"
+        if isinstance(manager, RepairsFlowManager) and flow.handler == DOMAIN:
+            issue = ir.async_get(flow.hass).async_get_issue(DOMAIN, getattr(flow, "issue_id", ""))
+            return None if issue is None else f"issues.{issue.translation_key}.fix_flow"
         return None
+
+    def check_issue(self, issue: ir.IssueEntry) -> None:
+        """Check the texts of a repair issue of this integration."""
+        if issue.domain != DOMAIN or issue.translation_key is None:
+            return
+        key = f"issues.{issue.translation_key}"
+        self._text(f"{key}.title", issue.translation_placeholders)
+        if not issue.is_fixable:
+            self._text(f"{key}.description", issue.translation_placeholders)
 
     def _text(
         self,
@@ -183,5 +201,15 @@ def checking_flow_translations() -> Iterator[FlowTranslationCheck]:
         check.check(self, flow, result)
         return result
 
-    with patch.object(FlowManager, "_async_handle_step", handle_step):
+    original_issue = ir.IssueRegistry.async_get_or_create
+
+    def get_or_create(self: ir.IssueRegistry, *args: Any, **kwargs: Any) -> ir.IssueEntry:
+        issue = original_issue(self, *args, **kwargs)
+        check.check_issue(issue)
+        return issue
+
+    with (
+        patch.object(FlowManager, "_async_handle_step", handle_step),
+        patch.object(ir.IssueRegistry, "async_get_or_create", get_or_create),
+    ):
         yield check

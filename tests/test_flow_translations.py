@@ -18,6 +18,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -241,3 +242,21 @@ async def test_the_check_finds_what_is_missing(hass: HomeAssistant) -> None:
         "scrobbler: config.step.lastfm_reauth_confirm.description gets no value for ['username']",
         "config.step.s: error 'cannot_connect' is on 'field', not on the form",
     ]
+
+
+async def test_repair_issues_are_checked(
+    hass: HomeAssistant, check_flow_translations: FlowTranslationCheck
+) -> None:
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        "an_issue",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="no_such_issue",
+    )
+    assert check_flow_translations.problems == [
+        "scrobbler: issues.no_such_issue.title has no translation",
+        "scrobbler: issues.no_such_issue.description has no translation",
+    ]
+    check_flow_translations.problems.clear()
