@@ -11,7 +11,7 @@ from homeassistant.const import Platform
 import pytest
 import yaml
 
-from .translation_rules import Problem, check_strings
+from .translation_rules import Problem, check_icons, check_strings
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "scrobbler"
@@ -190,6 +190,25 @@ def test_strings_have_no_urls(area: str) -> None:
 def test_hassfest_rules_are_checked(strings: dict[str, Any], rule: str) -> None:
     """Each rule of the check finds what it is about."""
     assert rule in {p.rule for p in check_strings(strings, INTEGRATION.name)}
+
+
+def test_icons_follow_hassfest_rules() -> None:
+    problems = check_icons(_json(INTEGRATION / "icons.json"))
+    assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize(
+    "icons",
+    [
+        {"entity": {"sensor": {"x": {"default": "music"}}}},
+        {"entity": {"sensor": {"x": {"state": {"On": "mdi:music"}}}}},
+        {"entity": {"sensor": {"x": {"colour": "mdi:music"}}}},
+        {"services": {"love": {"sections": {}}}},
+        {"platforms": {}},
+    ],
+)
+def test_icon_rules_are_checked(icons: dict[str, Any]) -> None:
+    assert check_icons(icons)
 
 
 def _steps(strings: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -1,11 +1,11 @@
-"""The rules Home Assistant's hassfest applies to strings.json and translations/en.json.
+"""The rules Home Assistant's hassfest applies to strings.json, translations/en.json and icons.json.
 
 hassfest cannot run offline, so the repository tests apply its translation rules here: which
 sections and keys a strings file may have, how keys are spelled, what a text may contain (no
 HTML, no URLs, no placeholders in quotes or where the frontend fills none, no text around a
 reference) and that every reference resolves to a text (one level only).
 
-``check_strings`` returns the problems as ``Problem`` values; ``Problem.rule`` tells them apart,
+``check_strings`` and ``check_icons`` return the problems as ``Problem`` values; ``Problem.rule`` tells them apart,
 so that a test can look at one rule on its own.
 """
 
@@ -359,4 +359,46 @@ def check_strings(
             problems.append(
                 Problem(path, "reference", f"{ref} is a reference itself: point at its target")
             )
+    return problems
+
+
+def _icon(path: str, value: Any, problems: list[Problem]) -> None:
+    if not isinstance(value, str) or not value.startswith("mdi:") or HTML_TAG.search(value):
+        problems.append(Problem(path, "icon", "an icon is a Material Design Icon: mdi:name"))
+
+
+_ICON_STATES = _mapping(_icon, _translation_key)
+_ENTITY_ICONS = _fields({
+    "default": _icon,
+    "state": _ICON_STATES,
+    "state_attributes": _mapping(
+        _fields({"default": _icon, "state": _ICON_STATES}), _translation_key
+    ),
+    "range": _mapping(_icon),
+})  # fmt: skip
+
+
+def _service_icon(path: str, value: Any, problems: list[Problem]) -> None:
+    if isinstance(value, str):
+        _icon(path, value, problems)
+    else:
+        _fields(
+            {"service": _icon, "sections": _mapping(_icon, _translation_key)},
+            required=frozenset({"service"}),
+        )(path, value, problems)
+
+
+_ICONS = _fields(
+    {
+        "entity": _mapping(_mapping(_ENTITY_ICONS, _translation_key), _slug),
+        "services": _mapping(_service_icon, _translation_key),
+        "entity_component": _generic,
+    }
+)
+
+
+def check_icons(icons: Mapping[str, Any]) -> list[Problem]:
+    """Return the problems of an icons.json, by hassfest's rules."""
+    problems: list[Problem] = []
+    _ICONS("icons.json", icons, problems)
     return problems
