@@ -251,15 +251,20 @@ def _flow(*, subentry: bool = False, title_removed: bool = False) -> Check:
     )
 
 
+def _entity(fields: dict[str, Check], attribute_fields: dict[str, Check], states: Check) -> Check:
+    """Check what an entity translation key has: fields, states, attributes and their states."""
+    attribute = _fields({**attribute_fields, "state": states})
+    return _fields(
+        {**fields, "state": states, "state_attributes": _mapping(attribute, _translation_key)}
+    )
+
+
 _STATES = _mapping(TEXT_WITHOUT_PLACEHOLDERS, _translation_key)
-_ENTITY = _fields({
-    "name": TEXT,
-    "state": _STATES,
-    "state_attributes": _mapping(
-        _fields({"name": TEXT_WITHOUT_PLACEHOLDERS, "state": _STATES}), _translation_key
-    ),
-    "unit_of_measurement": TEXT_WITHOUT_PLACEHOLDERS,
-})  # fmt: skip
+_ENTITY = _entity(
+    {"name": TEXT, "unit_of_measurement": TEXT_WITHOUT_PLACEHOLDERS},
+    {"name": TEXT_WITHOUT_PLACEHOLDERS},
+    _STATES,
+)
 _SERVICE_FIELD = _fields(
     {"name": _raw_string, "description": TEXT, "example": TEXT},
     required=frozenset({"name", "description"}),
@@ -367,15 +372,11 @@ def _icon(path: str, value: Any, problems: list[Problem]) -> None:
         problems.append(Problem(path, "icon", "an icon is a Material Design Icon: mdi:name"))
 
 
-_ICON_STATES = _mapping(_icon, _translation_key)
-_ENTITY_ICONS = _fields({
-    "default": _icon,
-    "state": _ICON_STATES,
-    "state_attributes": _mapping(
-        _fields({"default": _icon, "state": _ICON_STATES}), _translation_key
-    ),
-    "range": _mapping(_icon),
-})  # fmt: skip
+_ENTITY_ICONS = _entity(
+    {"default": _icon, "range": _mapping(_icon)},
+    {"default": _icon},
+    _mapping(_icon, _translation_key),
+)
 
 
 def _service_icon(path: str, value: Any, problems: list[Problem]) -> None:
