@@ -41,11 +41,14 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture(autouse=True)
 def check_flow_translations() -> Generator[FlowTranslationCheck]:
-    """Fail a test whose flows show an untranslated step, error, abort, menu or progress."""
+    """Fail a test whose flows or repair issues show a text that is missing or lacks a value."""
     with checking_flow_translations() as check:
         yield check
     if check.problems:
-        pytest.fail("Untranslated flow results:\n" + "\n".join(dict.fromkeys(check.problems)))
+        pytest.fail(
+            "Untranslated flow results or repair issues:\n"
+            + "\n".join(dict.fromkeys(check.problems))
+        )
 
 
 @pytest.fixture
