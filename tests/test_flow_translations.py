@@ -6,6 +6,7 @@ progress without a translation fails here, abort reasons raised by Home Assistan
 included.
 """
 
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,13 +25,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scrobbler.const import CONF_API_ROOT, CONF_SERVICE, DOMAIN
 from custom_components.scrobbler.lastfm.services import LASTFM
+from tests.fakes.certificates import SelfSignedCertificate
 from tests.fakes.lastfm_server import USERNAME, FakeLastfm
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_server import MA_PASSWORD, MA_TOKEN, MA_USERNAME
 from tests.flow_translations import FlowTranslationCheck
 from tests.lastfm_integration.conftest import fast_approval, keys_input, lastfm_entry, start_flow  # noqa: F401 (fixtures, used by name)
 from tests.lastfm_integration.test_import import credentials_text, service_input
-from tests.music_assistant.conftest import zeroconf_info
+from tests.music_assistant.conftest import (  # noqa: F401 (fixtures, used by name)
+    http_server,
+    not_ma_server,
+    tolerate_tls_handshake_failures,
+    zeroconf_info,
+)
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry", "fast_approval")
 
@@ -216,6 +223,44 @@ async def test_music_assistant_paths(
         "error.invalid_auth", "abort.already_configured", "abort.invalid_discovery_info",
         "abort.already_in_progress", "abort.reauth_successful", "abort.wrong_server",
         "abort.reconfigure_successful",
+    }  # fmt: skip
+
+
+@pytest.mark.usefixtures("tolerate_tls_handshake_failures")
+async def test_music_assistant_server_errors(
+    hass: HomeAssistant,
+    ma_server_factory: MaServerFactory,
+    ma_certificate: SelfSignedCertificate,
+    not_ma_server: Callable[..., Awaitable[str]],  # noqa: F811 (the imported fixture)
+    check_flow_translations: FlowTranslationCheck,
+) -> None:
+    plain = await ma_server_factory(users={})  # not set up: no sign-in possible
+    tls = await ma_server_factory(ssl_context=ma_certificate.server_context())
+    too_new = await ma_server_factory(min_supported_schema_version=999)
+    too_new.create_token(MA_USERNAME, "Scrobbler tests", token=MA_TOKEN)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    flow_id = result["flow_id"]
+    await configure(hass, flow_id, {"next_step_id": "music_assistant"})
+    for url in (
+        await not_ma_server(404, "<html>Not found</html>"),
+        plain.url.replace("http://", "https://"),
+        tls.url,
+    ):
+        await configure(hass, flow_id, {CONF_URL: url, "verify_ssl": True})
+    for server, step, form in (
+        (plain, "music_assistant_login", {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "x"}),
+        (too_new, "music_assistant_token", {CONF_TOKEN: MA_TOKEN}),
+    ):
+        result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+        flow_id = result["flow_id"]
+        await configure(hass, flow_id, {"next_step_id": "music_assistant"})
+        await configure(hass, flow_id, {CONF_URL: server.url, "verify_ssl": True})
+        await configure(hass, flow_id, {"next_step_id": step})
+        await configure(hass, flow_id, form)
+
+    assert seen(check_flow_translations) >= {
+        "error.not_music_assistant", "error.tls_failed", "error.ssl_error",
+        "error.login_failed", "error.incompatible_server",
     }  # fmt: skip
 
 
