@@ -11,6 +11,8 @@ from homeassistant.const import Platform
 import pytest
 import yaml
 
+from .translation_rules import Problem, check_icons, check_strings
+
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "scrobbler"
 
@@ -67,6 +69,8 @@ def test_manifest() -> None:
         assert required in manifest, required
     assert manifest["domain"] == INTEGRATION.name == "scrobbler"
     assert manifest["config_flow"] is True
+    # Each entry is an account or a server, not a hub of devices: "Add service", not "Add hub".
+    assert manifest["integration_type"] == "service"
     assert manifest["documentation"].startswith("https://")
     assert manifest["issue_tracker"].startswith("https://")
     assert manifest["codeowners"]
@@ -105,6 +109,106 @@ def test_translations_are_generated_from_strings() -> None:
     assert _json(INTEGRATION / "translations" / "en.json") == module.resolve(
         _json(INTEGRATION / "strings.json")
     )
+
+
+TRANSLATION_FILES = ["strings.json", "translations/en.json"]
+
+
+def _problems(name: str) -> list[Problem]:
+    return check_strings(_json(INTEGRATION / name), INTEGRATION.name, name=name)
+
+
+@pytest.mark.parametrize("name", TRANSLATION_FILES)
+def test_strings_follow_hassfest_rules(name: str) -> None:
+    """Sections, keys, texts and references as hassfest checks them (URLs: the next test)."""
+    problems = [p for p in _problems(name) if p.rule != "url"]
+    assert not problems, "\n".join(map(str, problems))
+
+
+def test_translations_have_no_references() -> None:
+    """translations/en.json is what the frontend reads: every reference is resolved."""
+    assert "[%key:" not in (INTEGRATION / "translations" / "en.json").read_text()
+
+
+@pytest.mark.parametrize(
+    "area",
+    [
+        pytest.param(
+            "lastfm",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the Last.fm steps still carry links and example addresses",
+            ),
+        ),
+        "others",
+    ],
+)
+def test_strings_have_no_urls(area: str) -> None:
+    """hassfest refuses URLs in texts: links and examples go in description placeholders."""
+    problems = [
+        p
+        for name in TRANSLATION_FILES
+        for p in _problems(name)
+        if p.rule == "url" and (".step.lastfm" in p.path) == (area == "lastfm")
+    ]
+    assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize(
+    ("strings", "rule"),
+    [
+        ({"unknown_section": {}}, "section"),
+        ({"config": {"step": {}, "title": "Scrobbler"}}, "removed"),
+        ({"config": {"step": {"user": {"description": "See https://example.org/x"}}}}, "url"),
+        ({"config": {"step": {"user": {"description": "Visit www.example.org"}}}}, "url"),
+        ({"config": {"step": {"user": {"description": "<b>bold</b>"}}}}, "html"),
+        ({"config": {"step": {"user": {"description": "Name '{name}'"}}}}, "quoted_placeholder"),
+        ({"config": {"step": {"user": {"description": "{0bad}"}}}}, "placeholder"),
+        ({"config": {"step": {"user": {"description": "unbalanced {"}}}}, "placeholder"),
+        ({"config": {"step": {"user": {"description": " padded"}}}}, "whitespace"),
+        ({"config": {"abort": {"x": "See [%key:common::config_flow::error::unknown%]"}}, "step": {}}, "combined_reference"),
+        ({"config": {"step": {}, "abort": {"x": "[%key:common::config_flow::abort::nope%]"}}}, "reference"),
+        ({"config": {"step": {}, "abort": {"x": "[%key:component::scrobbler::config::abort::y%]", "y": "[%key:common::config_flow::error::unknown%]"}}}, "reference"),
+        ({"config": {"step": {"user": {"data_description": {"url": "The address"}}}}}, "data_description"),
+        ({"config": {"step": {"user": {"sections": {"more": {"other": "x"}}}}}}, "section"),
+        ({"config": {"error": {}}}, "required"),
+        ({"entity": {"sensor": {"Now_Playing": {"name": "Now playing"}}}}, "key"),
+        ({"entity": {"sensor": {"now__playing": {"name": "Now playing"}}}}, "key"),
+        ({"entity": {"sensor": {"x": {"state": {"on": "On {when}"}}}}}, "placeholder"),
+        ({"entity": {"sensor": {"x": {"state_attributes": {"a": {"name": "A {b}"}}}}}}, "placeholder"),
+        ({"entity": {"sensor": {"x": {"unit_of_measurement": "{unit}"}}}}, "placeholder"),
+        ({"entity": {"Sensor": {}}}, "key"),
+        ({"exceptions": {"Bad-Key": {"message": "x"}}}, "key"),
+        ({"exceptions": {"x": {"text": "x"}}}, "section"),
+        ({"selector": {"s": {"options": {"Custom": "x"}}}}, "key"),
+        ({"issues": {"x": {"title": "x"}}}, "issue"),
+        ({"services": {"love": {"name": "Love"}}}, "required"),
+        ({"config_subentries": {"source": {"step": {}}}}, "required"),
+        ({"title": 3}, "type"),
+    ],
+)  # fmt: skip
+def test_hassfest_rules_are_checked(strings: dict[str, Any], rule: str) -> None:
+    """Each rule of the check finds what it is about."""
+    assert rule in {p.rule for p in check_strings(strings, INTEGRATION.name)}
+
+
+def test_icons_follow_hassfest_rules() -> None:
+    problems = check_icons(_json(INTEGRATION / "icons.json"))
+    assert not problems, "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize(
+    "icons",
+    [
+        {"entity": {"sensor": {"x": {"default": "music"}}}},
+        {"entity": {"sensor": {"x": {"state": {"On": "mdi:music"}}}}},
+        {"entity": {"sensor": {"x": {"colour": "mdi:music"}}}},
+        {"services": {"love": {"sections": {}}}},
+        {"platforms": {}},
+    ],
+)
+def test_icon_rules_are_checked(icons: dict[str, Any]) -> None:
+    assert check_icons(icons)
 
 
 def _steps(strings: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -197,6 +301,23 @@ def test_quality_scale_lists_every_rule() -> None:
             assert status["comment"], rule
         else:
             assert status in {"done", "todo"}, rule
+
+
+def test_platforms_set_parallel_updates() -> None:
+    """Each platform module says how many updates may run at once (quality scale)."""
+    platforms = {p.value for p in Platform}
+    modules = [path for path in INTEGRATION.glob("*.py") if path.stem in platforms]
+    assert modules
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        assigned = {
+            target.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        assert "PARALLEL_UPDATES" in assigned, path.name
 
 
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])

@@ -2,14 +2,13 @@
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
-from .kinds import kind_of
+from .kinds import ScrobblerConfigEntry, kind_of
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry
+    hass: HomeAssistant, entry: ScrobblerConfigEntry
 ) -> dict[str, Any]:
     """Return diagnostics for a config entry."""
     return await kind_of(entry).async_get_diagnostics(hass, entry)

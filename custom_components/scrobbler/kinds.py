@@ -8,40 +8,48 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import lastfm_account, music_assistant_server
 from .const import CONF_KIND, EntryKind
+from .lastfm_account import LastfmConfigEntry
+from .music_assistant_server import MusicAssistantConfigEntry
+
+# A config entry of this integration: its runtime data depends on its kind.
+type ScrobblerConfigEntry = LastfmConfigEntry | MusicAssistantConfigEntry
 
 
-class EntryKindModule(Protocol):
-    """What the module of a kind of entry provides."""
+class EntryKindModule[EntryT: ConfigEntry](Protocol):
+    """What the module of a kind of entry provides, for entries of type EntryT."""
 
-    async def async_setup_entry(self, hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    async def async_setup_entry(self, hass: HomeAssistant, entry: EntryT) -> bool:
         """Set up an entry."""
 
-    async def async_unload_entry(self, hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    async def async_unload_entry(self, hass: HomeAssistant, entry: EntryT) -> bool:
         """Unload an entry."""
 
-    async def async_remove_entry(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    async def async_remove_entry(self, hass: HomeAssistant, entry: EntryT) -> None:
         """Clean up after a removed entry."""
 
     async def async_setup_sensors(
         self,
         hass: HomeAssistant,
-        entry: ConfigEntry,
+        entry: EntryT,
         async_add_entities: AddConfigEntryEntitiesCallback,
     ) -> None:
         """Add the sensors of an entry."""
 
-    async def async_get_diagnostics(
-        self, hass: HomeAssistant, entry: ConfigEntry
-    ) -> dict[str, Any]:
+    async def async_get_diagnostics(self, hass: HomeAssistant, entry: EntryT) -> dict[str, Any]:
         """Return diagnostics of an entry, secrets redacted."""
 
 
-KIND_MODULES: dict[EntryKind, EntryKindModule] = {
-    EntryKind.LASTFM: lastfm_account,
-    EntryKind.MUSIC_ASSISTANT: music_assistant_server,
+# Each module, checked against the protocol with the type of its entries.
+_LASTFM: EntryKindModule[LastfmConfigEntry] = lastfm_account
+_MUSIC_ASSISTANT: EntryKindModule[MusicAssistantConfigEntry] = music_assistant_server
+
+# Which module runs which kind. The kind is in the entry's data, where types cannot follow it.
+KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
+    EntryKind.LASTFM: _LASTFM,
+    EntryKind.MUSIC_ASSISTANT: _MUSIC_ASSISTANT,
 }
 
 
-def kind_of(entry: ConfigEntry) -> EntryKindModule:
+def kind_of(entry: ScrobblerConfigEntry) -> EntryKindModule[Any]:
     """Return the module that runs an entry of this kind."""
     return KIND_MODULES[EntryKind(entry.data[CONF_KIND])]
