@@ -409,6 +409,18 @@ class FakeMusicAssistantServer:
         """Make a player (un)available."""
         await self.emit_all(self.players[player_id].set_available(available=available))
 
+    async def show_player(
+        self, player_id: str, *, enabled: bool = True, expose_to_ha: bool = True
+    ) -> None:
+        """Enable or disable a player, or expose it to Home Assistant or hide it."""
+        await self.emit_all(
+            self.players[player_id].show(enabled=enabled, expose_to_ha=expose_to_ha)
+        )
+
+    async def echo_skipped(self, player_id: str) -> None:
+        """Send the real server's echo of a skipped track (see `FakePlayer.echo_skipped`)."""
+        await self.emit_all(self.players[player_id].echo_skipped())
+
     async def play(self, player_id: str, tracks: Iterable[Track]) -> None:
         """Replace a player's queue and start it (until `media_ready`, title null if flicker)."""
         await self.emit_all(self.players[player_id].play(list(tracks)))

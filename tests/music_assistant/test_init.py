@@ -4,13 +4,16 @@ import asyncio
 import logging
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
+from custom_components.scrobbler import music_assistant_connection
 from custom_components.scrobbler.const import DOMAIN
-from custom_components.scrobbler.music_assistant_server import ConnectionState
+from custom_components.scrobbler.music_assistant_connection import ConnectionState
 from tests.fakes.music_assistant_media import RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_server import (
@@ -77,15 +80,72 @@ async def test_server_too_new_at_setup(
     assert "too new" in (entry.reason or "")
 
 
+@pytest.mark.usefixtures("fast_backoff")
 @pytest.mark.parametrize("token", ["rejected-token", None])
 async def test_token_rejected_at_setup(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer, token: str | None
 ) -> None:
     entry = await setup_ma_entry(hass, ma_entry(ma_server, token=token))
-    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+    # the entry loads, so that its connection sensor can say what is wrong
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "auth_failed"
+    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, NOW_PLAYING) is None
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert ma_server.connected_clients == 0
+    # no further attempt, and nothing left open
+    await wait_for(lambda: ma_server.connected_clients == 0, "the socket closed")
+    await hass.async_block_till_done()
+    assert ma_server.connection_count == 1
+
+    # a successful reauth stores the new token and reloads the entry
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_TOKEN: MA_TOKEN})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await setup_ma_entry(hass, entry)
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "connected"
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNKNOWN
+
+
+async def auth_failed_automation(hass: HomeAssistant, entity_id: str) -> list[Event]:
+    """Set up the README's automation on a connection sensor; return what it fired."""
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "alias": "Music Assistant needs attention",
+                "triggers": [{"trigger": "state", "entity_id": entity_id, "to": "auth_failed"}],
+                "actions": [{"event": "ma_needs_attention"}],
+            }
+        },
+    )
+    return async_capture_events(hass, "ma_needs_attention")
+
+
+@pytest.mark.usefixtures("fast_backoff")
+@pytest.mark.parametrize("restarted", [False, True])
+async def test_auth_failed_automation(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, restarted: bool
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entity_id = entity_id_of(hass, CONNECTION)
+    if restarted:
+        # the token is rejected while Home Assistant is down: it starts with no state at all
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        hass.states.async_remove(entity_id)
+        await ma_server.revoke_token(MA_TOKEN)
+        fired = await auth_failed_automation(hass, entity_id)
+        await setup_ma_entry(hass, entry)
+        assert entry.state is ConfigEntryState.LOADED
+    else:
+        fired = await auth_failed_automation(hass, entity_id)
+        await ma_server.revoke_token(MA_TOKEN)
+        connection = entry.runtime_data
+        await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
+    await hass.async_block_till_done()
+
+    assert hass.states.get(entity_id).state == "auth_failed"
+    assert len(fired) == 1
 
 
 @pytest.mark.usefixtures("fast_backoff")
@@ -95,16 +155,16 @@ async def test_reconnects_after_a_drop(
     ma_loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    connection = ma_loaded.runtime_data
     connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
     player_writes = StateWrites(hass, entity_id_of(hass, NOW_PLAYING))
     caplog.set_level(logging.INFO)
 
     ma_server.drop_connections()
-    await wait_for(lambda: len(connection_writes.values) >= 3, "reconnected")
-    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await wait_for(lambda: connection_writes.values[-1:] == ["connected"], "reconnected")
+    await hass.async_block_till_done()
 
-    assert connection_writes.values == ["disconnected", "connecting", "connected"]
+    # a quick reconnection never shows `connecting`
+    assert connection_writes.values == ["disconnected", "connected"]
     assert player_writes.values == [STATE_UNAVAILABLE, "unknown"]
     assert ma_server.connection_count == 2
     assert ma_server.authenticated_clients == 1
@@ -118,20 +178,30 @@ async def test_reconnects_after_a_restart_with_new_players(
     ma_server: FakeMusicAssistantServer,
     ma_loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     connection = ma_loaded.runtime_data
     connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
     caplog.set_level(logging.INFO)
+    delays: list[int] = []
+
+    def backoff_delay(attempt: int) -> float:
+        delays.append(attempt)
+        return 0.001
+
+    monkeypatch.setattr(music_assistant_connection, "backoff_delay", backoff_delay)
 
     await ma_server.stop()
     await wait_for(lambda: ma_server.connected_clients == 0)
-    # retries fail while the server is down: logged once
-    await wait_for(lambda: connection_writes.values.count("connecting") >= 3, "retrying")
-    assert connection.state is not ConnectionState.CONNECTED
+    # retries fail at once while the server is down: logged once, one state written
+    await wait_for(lambda: len(delays) >= 5, "retrying")
+    assert connection.state is ConnectionState.DISCONNECTED
+    assert connection_writes.values == ["disconnected"]
     await ma_server.restart(players=[ma_server.new_player("kitchen", "Kitchen")])
     await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
     await hass.async_block_till_done()
 
+    assert connection_writes.values == ["disconnected", "connected"]
     assert connection_writes.values[0] == "disconnected"
     assert connection_writes.values[-1] == "connected"
     assert caplog.text.count("is unavailable") == 1
@@ -170,7 +240,7 @@ async def test_initial_state_that_never_comes_is_retried(
     ma_server: FakeMusicAssistantServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("custom_components.scrobbler.music_assistant_server.INIT_TIMEOUT", 0.05)
+    monkeypatch.setattr("custom_components.scrobbler.music_assistant_connection.INIT_TIMEOUT", 0.05)
     ma_server.unanswered_commands.add("providers/manifests")  # the client never gets ready
     entry = ma_entry(ma_server)
     entry.add_to_hass(hass)

@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scrobbler.const import DOMAIN
-from custom_components.scrobbler.music_assistant_server import ConnectionState
+from custom_components.scrobbler.music_assistant_connection import ConnectionState
 from tests.fakes.music_assistant_media import RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_recordings import Recording, RecordingReplay
