@@ -2,19 +2,21 @@
 
 import asyncio
 import logging
+from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.scrobbler import music_assistant_connection
 from custom_components.scrobbler.const import DOMAIN
+from custom_components.scrobbler.music_assistant_api import TidyMusicAssistantClient
 from custom_components.scrobbler.music_assistant_connection import ConnectionState
-from tests.fakes.music_assistant_media import RECORDED_PLAYER_ID
+from tests.fakes.music_assistant_media import PINK_BREEZE, RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_server import (
     MA_SERVER_ID,
@@ -23,10 +25,19 @@ from tests.fakes.music_assistant_server import (
     FakeMusicAssistantServer,
 )
 
-from .conftest import StateWrites, entity_id_of, ma_entry, setup_ma_entry, wait_for
+from .conftest import StateWrites, entity_id_of, ma_entry, settle, setup_ma_entry, shown, wait_for
 
 CONNECTION = f"{MA_SERVER_ID}_connection"
 NOW_PLAYING = f"{MA_SERVER_ID}_{RECORDED_PLAYER_ID}_now_playing"
+
+
+def errors_of_ours(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the errors this integration logged (the client library logs its own)."""
+    return [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.ERROR and record.name.startswith("custom_components")
+    ]
 
 
 async def test_setup_and_unload(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> None:
@@ -302,3 +313,101 @@ async def test_nothing_outlives_an_unload(
     assert heartbeats == []
     assert [task for task in asyncio.all_tasks() if DOMAIN in task.get_name()] == []
     assert ma_server.connected_clients == 0
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_disabled_player_and_device_survive_a_restart(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    await ma_server.add_player("kitchen", "Kitchen")
+    await ma_server.add_player("bath", "Bath")
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entities, devices = er.async_get(hass), dr.async_get(hass)
+    kitchen = entity_id_of(hass, f"{MA_SERVER_ID}_kitchen_now_playing")
+    entities.async_update_entity(kitchen, disabled_by=er.RegistryEntryDisabler.USER)
+    bath = devices.async_get_device_by_identifier((DOMAIN, f"{MA_SERVER_ID}_bath"), entry.entry_id)
+    assert bath is not None
+    devices.async_update_device(bath.id, disabled_by=dr.DeviceEntryDisabler.USER)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await setup_ma_entry(hass, entry)
+    connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
+
+    await ma_server.restart()
+    await wait_for(lambda: connection_writes.values[-1:] == ["connected"], "reconnected")
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, entry)
+
+    assert connection_writes.values == ["disconnected", "connected"]
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == shown(
+        "Harness Tones", "Pink Breeze"
+    )
+    # the disabled ones stay disabled, with their devices
+    assert hass.states.get(kitchen) is None
+    assert entities.async_get(kitchen).disabled_by is er.RegistryEntryDisabler.USER
+    assert devices.async_get(bath.id) is not None
+    assert errors_of_ours(caplog) == []
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_failing_listener_ends_nothing(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = ma_loaded.runtime_data
+
+    @callback
+    def failing(*_args: object) -> None:
+        msg = "a listener failed"
+        raise RuntimeError(msg)
+
+    ma_loaded.async_on_unload(connection.async_add_state_listener(failing))
+    ma_loaded.async_on_unload(connection.async_add_player_listener(RECORDED_PLAYER_ID, failing))
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, ma_loaded)
+    ma_server.drop_connections()
+    await wait_for(lambda: ma_server.connection_count == 2, "reconnecting")
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await settle(hass, ma_loaded)
+
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == shown(
+        "Harness Tones", "Pink Breeze"
+    )
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "connected"
+    # logged once with its traceback, then at debug level only
+    errors = errors_of_ours(caplog)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_an_unexpected_library_error_is_survived(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = ma_loaded.runtime_data
+    calls: list[None] = []
+    start_listening = TidyMusicAssistantClient.start_listening
+
+    async def broken_once(self: TidyMusicAssistantClient, *args: Any) -> None:
+        calls.append(None)
+        if len(calls) == 1:
+            msg = "a renamed field"
+            raise KeyError(msg)
+        await start_listening(self, *args)
+
+    monkeypatch.setattr(TidyMusicAssistantClient, "start_listening", broken_once)
+    ma_server.drop_connections()
+    await wait_for(lambda: len(calls) == 2, "reconnected after the error")
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+
+    errors = errors_of_ours(caplog)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert errors[0].exc_info[0] is KeyError
