@@ -15,7 +15,11 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.scrobbler.const import DOMAIN
 from custom_components.scrobbler.music_assistant_connection import ConnectionState
-from custom_components.scrobbler.music_assistant_sensor import SETTLE_TIME, NowPlayingSensor
+from custom_components.scrobbler.music_assistant_sensor import (
+    MA_DOMAIN,
+    SETTLE_TIME,
+    NowPlayingSensor,
+)
 from tests.fakes.music_assistant_media import (
     PINK_BREEZE,
     RECORDED_PLAYER_ID,
@@ -309,3 +313,61 @@ async def test_going_back_to_the_previous_track_is_shown(
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=SETTLE_TIME + 1))
     await settle(hass, ma_loaded)
     assert writes.values == [PINK, SQUARE, PINK]
+
+
+def ma_integration_device(
+    hass: HomeAssistant, server_id: str = MA_SERVER_ID, player_id: str = RECORDED_PLAYER_ID
+) -> DeviceEntry:
+    """Register what Home Assistant's own Music Assistant integration has for a player."""
+    ma_integration = MockConfigEntry(domain=MA_DOMAIN, unique_id=server_id)
+    ma_integration.add_to_hass(hass)
+    return dr.async_get(hass).async_get_or_create(
+        config_entry_id=ma_integration.entry_id,
+        identifiers={(MA_DOMAIN, player_id)},
+        name="Living room",
+        manufacturer="squeezeplay",
+    )
+
+
+async def test_a_player_of_the_music_assistant_integration_joins_its_device(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    device = ma_integration_device(hass)
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+
+    sensor = er.async_get(hass).async_get(now_playing(hass))
+    assert sensor is not None
+    assert sensor.device_id == device.id
+    assert sensor.entity_id == "sensor.living_room_now_playing"
+    assert player_device(hass, entry, RECORDED_PLAYER_ID) is None
+    # the other integration's device is left as it was
+    assert dr.async_get(hass).async_get(device.id) == device
+
+
+async def test_an_existing_sensor_moves_to_that_device_with_its_ids(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entity_id = now_playing(hass)
+    twin = player_device(hass, entry, RECORDED_PLAYER_ID)
+    assert twin is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    device = ma_integration_device(hass)
+    await setup_ma_entry(hass, entry)
+
+    assert now_playing(hass) == entity_id
+    assert er.async_get(hass).async_get(entity_id).device_id == device.id
+    assert dr.async_get(hass).async_get(twin.id) is None
+    assert hass.states.get(entity_id).state == STATE_UNKNOWN
+
+
+async def test_a_player_of_another_server_keeps_its_own_device(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    other = ma_integration_device(hass, server_id="another-server")
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+
+    device = player_device(hass, entry, RECORDED_PLAYER_ID)
+    assert device is not None
+    assert er.async_get(hass).async_get(now_playing(hass)).device_id == device.id != other.id
