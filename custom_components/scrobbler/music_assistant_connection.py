@@ -76,6 +76,17 @@ def backoff_delay(attempt: int) -> float:
     return min(BACKOFF_MAX, ceiling + random.uniform(0, BACKOFF_BASE))  # noqa: S311  # jitter
 
 
+def token_rejected(err: BaseException) -> bool:
+    """Tell a rejected token from a connection lost while signing in.
+
+    The library reports any failure of its ``auth`` command as ``AuthenticationFailed``; one
+    caused by something other than the server's refusal (a dropped socket) is transient.
+    """
+    return isinstance(err, AUTH_ERRORS) and (
+        err.__cause__ is None or isinstance(err.__cause__, AUTH_ERRORS)
+    )
+
+
 class MusicAssistantConnection:
     """The connection of a Music Assistant entry, replaced by a new client after each drop."""
 
@@ -167,9 +178,10 @@ class MusicAssistantConnection:
         """
         try:
             await self._async_open()
-        except AUTH_ERRORS:
-            self._async_auth_failed()
         except (TimeoutError, *CLIENT_ERRORS) as err:
+            if token_rejected(err):
+                self._async_auth_failed()
+                return
             key = "music_assistant_cannot_connect"
             if isinstance(err, InvalidServerVersion):
                 key = "music_assistant_incompatible_server"
@@ -234,10 +246,11 @@ class MusicAssistantConnection:
         still_connecting = async_call_later(self.hass, CONNECTING_DELAY, show_connecting)
         try:
             return await self._async_open()
-        except AUTH_ERRORS:
-            self._async_auth_failed()
         except (TimeoutError, *CLIENT_ERRORS) as err:
-            self._set_disconnected(str(err) or type(err).__name__)
+            if token_rejected(err):
+                self._async_auth_failed()
+            else:
+                self._set_disconnected(str(err) or type(err).__name__)
         finally:
             still_connecting()
         return None

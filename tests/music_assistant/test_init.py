@@ -1,6 +1,7 @@
 """Setting up, unloading and removing Music Assistant entries; the connection that heals itself."""
 
 import asyncio
+from datetime import timedelta
 import logging
 from typing import Any
 
@@ -9,13 +10,18 @@ from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
 from custom_components.scrobbler import music_assistant_connection
 from custom_components.scrobbler.const import DOMAIN
 from custom_components.scrobbler.music_assistant_api import TidyMusicAssistantClient
-from custom_components.scrobbler.music_assistant_connection import ConnectionState
+from custom_components.scrobbler.music_assistant_connection import CONNECTING_DELAY, ConnectionState
 from tests.fakes.music_assistant_media import PINK_BREEZE, RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_server import (
@@ -411,3 +417,29 @@ async def test_an_unexpected_library_error_is_survived(
     assert len(errors) == 1
     assert errors[0].exc_info is not None
     assert errors[0].exc_info[0] is KeyError
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_slow_attempt_shows_connecting(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    connection = ma_loaded.runtime_data
+    connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
+    ma_server.unanswered_commands.add("auth")  # the server hangs while signing in
+
+    ma_server.drop_connections()
+    await wait_for(lambda: ma_server.connection_count == 2, "attempting")
+    await wait_for(lambda: [c["command"] for c in ma_server.commands].count("auth") == 2)
+    assert connection_writes.values == ["disconnected"]
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=CONNECTING_DELAY))
+    await hass.async_block_till_done()
+    assert connection_writes.values == ["disconnected", "connecting"]
+
+    ma_server.unanswered_commands.discard("auth")
+    # the socket drops while signing in: the attempt fails (the token was not rejected), and
+    # the next one succeeds
+    ma_server.drop_connections()
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await hass.async_block_till_done()
+    assert connection_writes.values == ["disconnected", "connecting", "disconnected", "connected"]
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
