@@ -396,7 +396,7 @@ def async_remove_twin_device(
     if twin is not None and not er.async_entries_for_device(
         er.async_get(hass), twin.id, include_disabled_entities=True
     ):
-        devices.async_update_device(twin.id, remove_config_entry_id=entry.entry_id)
+        devices.async_remove_device(twin.id)
 
 
 class PlayerSensors:
@@ -489,7 +489,7 @@ class PlayerSensors:
                 and identifier.removeprefix(prefix) not in present
                 for domain, identifier in device.identifiers
             ):
-                devices.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+                devices.async_remove_device(device.id)
         entities = er.async_get(self.hass)
         for entity in er.async_entries_for_config_entry(entities, self.entry.entry_id):
             player_id = entity.unique_id.removeprefix(prefix).removesuffix("_now_playing")
@@ -507,7 +507,7 @@ class PlayerSensors:
         devices = dr.async_get(self.hass)
         identifier = (DOMAIN, player_device_id(self.server_id, player_id))
         if device := devices.async_get_device_by_identifier(identifier, self.entry.entry_id):
-            devices.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+            devices.async_remove_device(device.id)
         entities = er.async_get(self.hass)
         unique_id = now_playing_unique_id(self.server_id, player_id)
         if entity_id := entities.async_get_entity_id("sensor", DOMAIN, unique_id):

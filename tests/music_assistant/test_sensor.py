@@ -371,3 +371,36 @@ async def test_a_player_of_another_server_keeps_its_own_device(
     device = player_device(hass, entry, RECORDED_PLAYER_ID)
     assert device is not None
     assert er.async_get(hass).async_get(now_playing(hass)).device_id == device.id != other.id
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_removed_player_leaves_the_other_integrations_device(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    kitchen = ma_integration_device(hass, player_id="kitchen")
+    bath = dr.async_get(hass).async_get_or_create(
+        config_entry_id=kitchen.config_entry_id,
+        identifiers={(MA_DOMAIN, "bath")},
+        name="Bath",
+    )
+    await ma_server.add_player("kitchen", "Kitchen")
+    await ma_server.add_player("bath", "Bath")
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entities = er.async_get(hass)
+    kitchen_sensor, bath_sensor = now_playing(hass, "kitchen"), now_playing(hass, "bath")
+    assert entities.async_get(kitchen_sensor).device_id == kitchen.id
+    assert entities.async_get(bath_sensor).device_id == bath.id
+
+    # removed on the server, and absent when the server is back after a restart
+    await ma_server.remove_player("kitchen")
+    await settle(hass, entry)
+    await ma_server.restart(players=[ma_server.players[RECORDED_PLAYER_ID]])
+    await wait_for(lambda: entry.runtime_data.state is ConnectionState.CONNECTED, "connected")
+    await hass.async_block_till_done()
+
+    assert entities.async_get(kitchen_sensor) is None
+    assert entities.async_get(bath_sensor) is None
+    assert hass.states.get(kitchen_sensor) is None
+    devices = dr.async_get(hass)
+    assert devices.async_get(kitchen.id) == kitchen
+    assert devices.async_get(bath.id) == bath
