@@ -101,6 +101,9 @@ class MusicAssistantConnection:
         # The client of the current (or last) connection; its caches hold players and queues.
         self.client: MusicAssistantClient | None = None
         self.server_info: ServerInfoMessage | None = None
+        # Every player the server knows (found or not since it started), as of the last
+        # connection; None when the server did not say.
+        self.known_player_ids: frozenset[str] | None = None
         self._state_listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[tuple[EventListener, tuple[EventType, ...]]] = []
         self._player_listeners: dict[str, list[EventListener]] = {}
@@ -285,6 +288,7 @@ class MusicAssistantConnection:
                     LOGGER.debug("Music Assistant at %s sent no initial state in time", self.url)
                 return False
             self._async_index_queues(client)
+            self.known_player_ids = await self._async_known_players(client)
             self._set_state(ConnectionState.CONNECTED)
             await listen
             return True
@@ -294,6 +298,22 @@ class MusicAssistantConnection:
             listen.cancel()
             await asyncio.wait({listen, ready})
             await close_client(client)
+
+    async def _async_known_players(self, client: MusicAssistantClient) -> frozenset[str] | None:
+        """Return the ids of every player the server has a configuration of, found or not.
+
+        After a restart the server lists a player only once it has found it again; its player
+        configurations name every player it knows. None when the server does not answer.
+        """
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                configs = await client.config.get_player_configs()
+        except (TimeoutError, *CLIENT_ERRORS) as err:
+            LOGGER.debug("Music Assistant at %s lists no player configurations: %r", self.url, err)
+            return None
+        return frozenset(config.player_id for config in configs) | {
+            player.player_id for player in client.players
+        }
 
     async def _async_start_listening(
         self, client: MusicAssistantClient, init_ready: asyncio.Event

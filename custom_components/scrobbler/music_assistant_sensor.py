@@ -468,7 +468,11 @@ class PlayerSensors:
 
     @callback
     def _async_sync_players(self) -> None:
-        """Add sensors for new players; remove what players absent from the server had."""
+        """Add sensors for new players; remove what players the server no longer knows had.
+
+        A player the server still knows but has not found again yet (after a restart, or while
+        it is off) keeps its device and sensor.
+        """
         client = self.connection.client
         if client is None:  # pragma: no cover - connected implies a client
             return
@@ -479,14 +483,15 @@ class PlayerSensors:
                 if shown(player) and player.player_id not in self.sensors
             ]
         )
-        present = {player.player_id for player in client.players}
+        if (known := self.connection.known_player_ids) is None:
+            return  # the server did not say which players it knows: remove nothing
         devices = dr.async_get(self.hass)
         prefix = player_device_id(self.server_id, "")
         for device in dr.async_entries_for_config_entry(devices, self.entry.entry_id):
             if any(
                 domain == DOMAIN
                 and identifier.startswith(prefix)
-                and identifier.removeprefix(prefix) not in present
+                and identifier.removeprefix(prefix) not in known
                 for domain, identifier in device.identifiers
             ):
                 devices.async_remove_device(device.id)
@@ -494,10 +499,10 @@ class PlayerSensors:
         for entity in er.async_entries_for_config_entry(entities, self.entry.entry_id):
             player_id = entity.unique_id.removeprefix(prefix).removesuffix("_now_playing")
             if entity.unique_id == now_playing_unique_id(self.server_id, player_id) and (
-                player_id not in present
+                player_id not in known
             ):
                 entities.async_remove(entity.entity_id)
-        for player_id in [player_id for player_id in self.sensors if player_id not in present]:
+        for player_id in [player_id for player_id in self.sensors if player_id not in known]:
             del self.sensors[player_id]
 
     @callback

@@ -226,8 +226,16 @@ async def test_reconnects_after_a_restart_with_new_players(
     kitchen = hass.states.get(entity_id_of(hass, f"{MA_SERVER_ID}_kitchen_now_playing"))
     assert kitchen is not None
     assert kitchen.state == "unknown"
-    # the player that is gone lost its device and sensor
-    assert hass.states.get("sensor.harness_squeezelite_now_playing") is None
+    # the player the server knows but has not found again keeps its sensor, unavailable
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNAVAILABLE
+
+    # once the server forgot it (removed while nobody listened), its device goes too
+    del ma_server.player_configs[RECORDED_PLAYER_ID]
+    await ma_server.restart()
+    await wait_for(lambda: connection_writes.values.count("connected") == 2, "reconnected")
+    await hass.async_block_till_done()
+    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, NOW_PLAYING) is None
+    assert hass.states.get(kitchen.entity_id) is not None
 
 
 @pytest.mark.usefixtures("fast_backoff")

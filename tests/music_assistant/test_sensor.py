@@ -9,6 +9,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntry
 from homeassistant.util import dt as dt_util
 from music_assistant_models.enums import EventType, MediaType
+from music_assistant_models.errors import InvalidCommand
 from music_assistant_models.media_items import Track
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
@@ -391,9 +392,10 @@ async def test_a_removed_player_leaves_the_other_integrations_device(
     assert entities.async_get(kitchen_sensor).device_id == kitchen.id
     assert entities.async_get(bath_sensor).device_id == bath.id
 
-    # removed on the server, and absent when the server is back after a restart
+    # removed on the server, and forgotten by the server while the connection was down
     await ma_server.remove_player("kitchen")
     await settle(hass, entry)
+    del ma_server.player_configs["bath"]
     await ma_server.restart(players=[ma_server.players[RECORDED_PLAYER_ID]])
     await wait_for(lambda: entry.runtime_data.state is ConnectionState.CONNECTED, "connected")
     await hass.async_block_till_done()
@@ -404,3 +406,20 @@ async def test_a_removed_player_leaves_the_other_integrations_device(
     devices = dr.async_get(hass)
     assert devices.async_get(kitchen.id) == kitchen
     assert devices.async_get(bath.id) == bath
+
+
+async def test_nothing_is_removed_when_the_server_does_not_list_its_players(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    ma_server.failing_commands["config/players"] = InvalidCommand("Invalid command")
+    entry = ma_entry(ma_server)
+    entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    devices.async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"{MA_SERVER_ID}_unlisted")}
+    )
+    await setup_ma_entry(hass, entry)
+    await hass.async_block_till_done()
+
+    assert player_device(hass, entry, "unlisted") is not None
+    assert hass.states.get(now_playing(hass)).state == STATE_UNKNOWN
