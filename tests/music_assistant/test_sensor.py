@@ -165,27 +165,26 @@ async def test_players_come_and_go(
     assert hass.states.get(now_playing(hass)) is not None
 
 
-async def test_stale_player_devices_are_removed_at_setup(
-    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
-) -> None:
-    entry = ma_entry(ma_server)
+async def setup_with_a_device_of(
+    hass: HomeAssistant, server: FakeMusicAssistantServer, player_id: str
+) -> MockConfigEntry:
+    """Set an entry up that has a device of a player from before."""
+    entry = ma_entry(server)
     entry.add_to_hass(hass)
-    devices = dr.async_get(hass)
-    devices.async_get_or_create(
-        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"{MA_SERVER_ID}_gone")}
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"{MA_SERVER_ID}_{player_id}")}
     )
     await setup_ma_entry(hass, entry)
     await hass.async_block_till_done()
-    assert (
-        devices.async_get_device_by_identifier((DOMAIN, f"{MA_SERVER_ID}_gone"), entry.entry_id)
-        is None
-    )
-    assert (
-        devices.async_get_device_by_identifier(
-            (DOMAIN, f"{MA_SERVER_ID}_{RECORDED_PLAYER_ID}"), entry.entry_id
-        )
-        is not None
-    )
+    return entry
+
+
+async def test_stale_player_devices_are_removed_at_setup(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_with_a_device_of(hass, ma_server, "gone")
+    assert player_device(hass, entry, "gone") is None
+    assert player_device(hass, entry, RECORDED_PLAYER_ID) is not None
 
 
 async def test_unavailable_player(
@@ -412,14 +411,7 @@ async def test_nothing_is_removed_when_the_server_does_not_list_its_players(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
     ma_server.failing_commands["config/players"] = InvalidCommand("Invalid command")
-    entry = ma_entry(ma_server)
-    entry.add_to_hass(hass)
-    devices = dr.async_get(hass)
-    devices.async_get_or_create(
-        config_entry_id=entry.entry_id, identifiers={(DOMAIN, f"{MA_SERVER_ID}_unlisted")}
-    )
-    await setup_ma_entry(hass, entry)
-    await hass.async_block_till_done()
+    entry = await setup_with_a_device_of(hass, ma_server, "unlisted")
 
     assert player_device(hass, entry, "unlisted") is not None
     assert hass.states.get(now_playing(hass)).state == STATE_UNKNOWN
