@@ -1,9 +1,11 @@
 """Sensors of a Music Assistant server: its connection, and what each player is playing.
 
 The server is a device with a ``connection`` sensor; each player is a device (via the server)
-with a ``now_playing`` sensor. Players come and go with the server. A sensor writes its state only
-when something a user can see changes: MA pushes many player updates that change nothing visible,
-and no position ticks at all (a position would be derived, never pushed).
+with a ``now_playing`` sensor, or joins the device of Home Assistant's own Music Assistant
+integration when that one knows the same player. Players come and go with the server. A sensor
+writes its state only when something a user can see changes: MA pushes many player updates that
+change nothing visible, and no position ticks at all (a position would be derived, never pushed).
+Each sensor subscribes to the connection itself once it is added to Home Assistant.
 """
 
 from collections.abc import Mapping
@@ -12,10 +14,11 @@ from typing import Any, Final, override
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import device_registry as dr
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 from music_assistant_client import MusicAssistantClient
 from music_assistant_models.enums import EventType, MediaType, PlaybackState
 from music_assistant_models.event import MassEvent
@@ -24,11 +27,16 @@ from music_assistant_models.player import Player
 from music_assistant_models.queue_item import QueueItem
 
 from .const import DOMAIN
-from .music_assistant_server import (
+from .music_assistant_connection import (
+    PLAYER_EVENTS,
     ConnectionState,
     MusicAssistantConfigEntry,
     MusicAssistantConnection,
 )
+
+# The domain of Home Assistant's own Music Assistant integration; its player devices are
+# identified by (MA_DOMAIN, player_id).
+MA_DOMAIN: Final = "music_assistant"
 
 CONNECTION_DESCRIPTION: Final = SensorEntityDescription(
     key="connection",
@@ -46,8 +54,9 @@ SHOWN_STATES: Final = (PlaybackState.PLAYING, PlaybackState.PAUSED)
 MAX_STATE_LENGTH: Final = 255
 SEPARATOR: Final = " \N{EN DASH} "
 
-PLAYER_EVENTS: Final = (EventType.PLAYER_ADDED, EventType.PLAYER_UPDATED, EventType.PLAYER_REMOVED)
-QUEUE_EVENTS: Final = (EventType.QUEUE_ADDED, EventType.QUEUE_UPDATED)
+# After a track change, the real server may send the previous track once more (~1.4 s later, the
+# queue index going back too): a return to the track shown before is held this long.
+SETTLE_TIME: Final = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +157,17 @@ class MusicAssistantSensor(SensorEntity):
         """Describe the sensor."""
         self.connection = connection
         self.entity_description = description
-        self.server_id = connection.entry.unique_id or connection.entry.entry_id
+        self.server_id = server_id(connection.entry)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        self.async_on_remove(self.connection.async_add_state_listener(self._async_refresh))
+        self._async_refresh()
+
+    @callback
+    def _async_refresh(self) -> None:
+        """Write the state if what a user sees has changed."""
+        raise NotImplementedError
 
 
 class ConnectionSensor(MusicAssistantSensor):
@@ -164,10 +183,6 @@ class ConnectionSensor(MusicAssistantSensor):
         self._shown: tuple[Any, ...] | None = None
 
     @override
-    async def async_added_to_hass(self) -> None:
-        self.async_on_remove(self.connection.async_add_state_listener(self._async_refresh))
-        self._async_refresh()
-
     @callback
     def _async_refresh(self) -> None:
         """Write the state when the connection state or the server's versions changed."""
@@ -183,31 +198,66 @@ class ConnectionSensor(MusicAssistantSensor):
             self.async_write_ha_state()
 
 
+def track_of(visible: NowPlaying | None) -> tuple[str, Any] | None:
+    """Return what tells the shown tracks apart (None while nothing is shown)."""
+    if visible is None or visible.state is None:
+        return None
+    return visible.state, visible.attributes.get("media_uri")
+
+
 class NowPlayingSensor(MusicAssistantSensor):
     """What a Music Assistant player is playing: "Artist - Title" (with an en dash)."""
 
     def __init__(
-        self, connection: MusicAssistantConnection, player: Player, server_device_id: str
+        self,
+        connection: MusicAssistantConnection,
+        player: Player,
+        device: DeviceInfo | dr.DeviceEntry,
     ) -> None:
-        """Describe the player's device."""
+        """Describe the player's device, or join the device it already has."""
         super().__init__(connection, NOW_PLAYING_DESCRIPTION)
         self.player_id = player.player_id
-        self._attr_unique_id = f"{self.server_id}_{player.player_id}_now_playing"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, player_device_id(self.server_id, player.player_id))},
-            name=player.name,
-            manufacturer=player.device_info.manufacturer,
-            model=player.device_info.model,
-            sw_version=player.device_info.software_version,
-            via_device_id=server_device_id,
-        )
+        self._attr_unique_id = now_playing_unique_id(self.server_id, player.player_id)
+        if isinstance(device, dr.DeviceEntry):
+            self.device_entry = device
+        else:
+            self._attr_device_info = device
         self._shown: NowPlaying | None = None
         # The queue item of the player's current media, as last seen.
         self._item: QueueItem | None = None
+        # The last track shown, the one shown before it (for SETTLE_TIME after the change), and
+        # the timer that forgets that one.
+        self._track: tuple[str, Any] | None = None
+        self._left: tuple[str, Any] | None = None
+        self._forget_left: CALLBACK_TYPE | None = None
 
     @override
     async def async_added_to_hass(self) -> None:
-        self.async_refresh()
+        self.async_on_remove(
+            self.connection.async_add_player_listener(self.player_id, self._async_on_event)
+        )
+        self.async_on_remove(self._async_cancel_settle)
+        await super().async_added_to_hass()
+        if self.device_entry is not None and not self._attr_device_info:
+            async_remove_twin_device(self.hass, self.connection.entry, self.player_id)
+
+    @callback
+    def _async_on_event(self, event: MassEvent) -> None:
+        if self.connection.state is ConnectionState.CONNECTED:
+            self._async_refresh()
+
+    @callback
+    def _async_cancel_settle(self) -> None:
+        if self._forget_left is not None:
+            self._forget_left()
+            self._forget_left = None
+
+    @callback
+    def _async_settled(self, _now: Any) -> None:
+        """The settle time after a track change is over: show what the player shows now."""
+        self._forget_left = None
+        self._left = None
+        self._async_refresh()
 
     def _between_tracks(self, player: Player) -> bool:
         """Tell a play start or track change in progress from the end of a track.
@@ -224,8 +274,25 @@ class NowPlayingSensor(MusicAssistantSensor):
             and self._shown.state is not None
         )
 
+    def _is_echo(self, visible: NowPlaying) -> bool:
+        """Tell the server's echo of the track just left (right after a change) from a change."""
+        track = track_of(visible)
+        return track is not None and track == self._left and track != track_of(self._shown)
+
     @callback
-    def async_refresh(self) -> None:
+    def _async_note_track(self, visible: NowPlaying) -> None:
+        """Remember a track change, to hold a return to the previous track for a moment."""
+        if (track := track_of(visible)) is None:
+            return
+        if self._track is not None and track != self._track:
+            self._left = self._track
+            self._async_cancel_settle()
+            self._forget_left = async_call_later(self.hass, SETTLE_TIME, self._async_settled)
+        self._track = track
+
+    @override
+    @callback
+    def _async_refresh(self) -> None:
         """Write the state if what a user sees has changed."""
         client = self.connection.client
         player = client.players.get(self.player_id) if client is not None else None
@@ -237,13 +304,18 @@ class NowPlayingSensor(MusicAssistantSensor):
         ):
             visible = NowPlaying(available=False, state=None, attributes={})
         else:
-            self._item = current_queue_item(client, player, self._item)
-            state, attributes = now_playing(player, self._item)
+            item = current_queue_item(client, player, self._item)
+            state, attributes = now_playing(player, item)
             if state is None and self._between_tracks(player):
+                self._item = item
                 return
             visible = NowPlaying(available=True, state=state, attributes=attributes)
+            if self._is_echo(visible):
+                return
+            self._item = item
         if visible == self._shown:
             return
+        self._async_note_track(visible)
         self._shown = visible
         self._attr_available = visible.available
         self._attr_native_value = visible.state
@@ -251,11 +323,16 @@ class NowPlayingSensor(MusicAssistantSensor):
         self.async_write_ha_state()
 
 
+def server_id(entry: MusicAssistantConfigEntry) -> str:
+    """Return what the ids of an entry's devices and entities start with (never changes)."""
+    return entry.unique_id or entry.entry_id
+
+
 def server_device_info(connection: MusicAssistantConnection) -> DeviceInfo:
     """Describe the device of a Music Assistant server."""
     info = connection.server_info
     return DeviceInfo(
-        identifiers={(DOMAIN, connection.entry.unique_id or connection.entry.entry_id)},
+        identifiers={(DOMAIN, server_id(connection.entry))},
         name=(info.name if info else None) or connection.entry.title,
         manufacturer="Music Assistant",
         model="Music Assistant server",
@@ -264,13 +341,70 @@ def server_device_info(connection: MusicAssistantConnection) -> DeviceInfo:
     )
 
 
-def player_device_id(server_id: str, player_id: str) -> str:
+def player_device_id(server: str, player_id: str) -> str:
     """Return the device identifier of a player of a server."""
-    return f"{server_id}_{player_id}"
+    return f"{server}_{player_id}"
+
+
+def now_playing_unique_id(server: str, player_id: str) -> str:
+    """Return the unique id of a player's now-playing sensor."""
+    return f"{server}_{player_id}_now_playing"
+
+
+def ma_player_device(
+    hass: HomeAssistant, entry: MusicAssistantConfigEntry, player_id: str
+) -> dr.DeviceEntry | None:
+    """Return the device Home Assistant's own Music Assistant integration has for a player.
+
+    Only a device of the same server counts: that integration's entry has the server id as its
+    unique id, as this entry does.
+    """
+    if entry.unique_id is None:
+        return None
+    ma_entry = hass.config_entries.async_entry_for_domain_unique_id(MA_DOMAIN, entry.unique_id)
+    if ma_entry is None:
+        return None
+    return dr.async_get(hass).async_get_device_by_identifier(
+        (MA_DOMAIN, player_id), ma_entry.entry_id
+    )
+
+
+def player_device(
+    hass: HomeAssistant, entry: MusicAssistantConfigEntry, player: Player, server_device_id: str
+) -> DeviceInfo | dr.DeviceEntry:
+    """Return the device of a player: the Music Assistant integration's, or one of ours."""
+    if (device := ma_player_device(hass, entry, player.player_id)) is not None:
+        return device
+    return DeviceInfo(
+        identifiers={(DOMAIN, player_device_id(server_id(entry), player.player_id))},
+        name=player.name,
+        manufacturer=player.device_info.manufacturer,
+        model=player.device_info.model,
+        sw_version=player.device_info.software_version,
+        via_device_id=server_device_id,
+    )
+
+
+@callback
+def async_remove_twin_device(
+    hass: HomeAssistant, entry: MusicAssistantConfigEntry, player_id: str
+) -> None:
+    """Remove our own device of a player whose sensor joined another device (once empty)."""
+    devices = dr.async_get(hass)
+    identifier = (DOMAIN, player_device_id(server_id(entry), player_id))
+    twin = devices.async_get_device_by_identifier(identifier, entry.entry_id)
+    if twin is not None and not er.async_entries_for_device(
+        er.async_get(hass), twin.id, include_disabled_entities=True
+    ):
+        devices.async_remove_device(twin.id)
 
 
 class PlayerSensors:
-    """Adds, updates and removes the now-playing sensors as players come and go."""
+    """Adds the now-playing sensors as players come, and removes those of players gone.
+
+    The sensors update themselves; this only follows the roster: every player event costs a
+    lookup, and the whole registry is looked at only when a complete initial state arrived.
+    """
 
     def __init__(
         self,
@@ -284,70 +418,105 @@ class PlayerSensors:
         self.hass = hass
         self.entry = entry
         self.connection = entry.runtime_data
-        self.server_id = entry.unique_id or entry.entry_id
+        self.server_id = server_id(entry)
         self.async_add_entities = async_add_entities
+        # Every sensor created, added to Home Assistant or not (a disabled one is not).
         self.sensors: dict[str, NowPlayingSensor] = {}
 
     @callback
     def async_start(self) -> None:
         """Listen to the connection: players are added once its initial state arrived."""
         self.entry.async_on_unload(self.connection.async_add_state_listener(self._async_on_state))
-        self.entry.async_on_unload(self.connection.async_add_event_listener(self._async_on_event))
+        self.entry.async_on_unload(
+            self.connection.async_add_event_listener(self._async_on_player_event, PLAYER_EVENTS)
+        )
 
     @callback
     def _async_on_state(self) -> None:
-        """Follow the new state of a (re)connected server; show availability."""
+        """Follow the complete state of a (re)connected server."""
         if self.connection.state is ConnectionState.CONNECTED:
             self._async_sync_players()
-        for sensor in list(self.sensors.values()):
-            sensor.async_refresh()
 
     @callback
-    def _async_on_event(self, event: MassEvent) -> None:
-        """Refresh the sensors an event concerns."""
-        if self.connection.state is not ConnectionState.CONNECTED:
+    def _async_on_player_event(self, event: MassEvent) -> None:
+        """Add the sensor of a player shown for the first time; remove a removed player's."""
+        player_id = event.object_id
+        if not player_id:
             return
-        if event.event in PLAYER_EVENTS:
-            self._async_sync_players()
-            if sensor := self.sensors.get(event.object_id or ""):
-                sensor.async_refresh()
-        elif event.event in QUEUE_EVENTS:
+        if event.event is EventType.PLAYER_REMOVED:
+            self._async_remove_player(player_id)
+        elif player_id not in self.sensors:
             client = self.connection.client
-            for sensor in list(self.sensors.values()):
-                player = client.players.get(sensor.player_id) if client else None
-                if player is not None and player.active_source == event.object_id:
-                    sensor.async_refresh()
+            player = client.players.get(player_id) if client is not None else None
+            if player is not None and shown(player):
+                self._async_add([player])
 
     @callback
-    def _async_sync_players(self) -> None:
-        """Add sensors for new players; remove the devices of players that are gone."""
-        client = self.connection.client
-        if client is None:  # pragma: no cover - connected implies a client
-            return
-        players = {player.player_id: player for player in client.players if shown(player)}
+    def _async_add(self, players: list[Player]) -> None:
         new = [
-            NowPlayingSensor(self.connection, player, self.server_device_id)
-            for player_id, player in players.items()
-            if player_id not in self.sensors
+            NowPlayingSensor(
+                self.connection,
+                player,
+                player_device(self.hass, self.entry, player, self.server_device_id),
+            )
+            for player in players
         ]
         for sensor in new:
             self.sensors[sensor.player_id] = sensor
         if new:
             self.async_add_entities(new)
-        for player_id in [player_id for player_id in self.sensors if player_id not in players]:
-            del self.sensors[player_id]
-        self._async_remove_stale_devices(set(players))
 
     @callback
-    def _async_remove_stale_devices(self, player_ids: set[str]) -> None:
-        """Remove the devices (and so the sensors) of players the server no longer has."""
-        registry = dr.async_get(self.hass)
-        kept = {(DOMAIN, self.server_id)} | {
-            (DOMAIN, player_device_id(self.server_id, player_id)) for player_id in player_ids
-        }
-        for device in dr.async_entries_for_config_entry(registry, self.entry.entry_id):
-            if not device.identifiers & kept:
-                registry.async_update_device(device.id, remove_config_entry_id=self.entry.entry_id)
+    def _async_sync_players(self) -> None:
+        """Add sensors for new players; remove what players the server no longer knows had.
+
+        A player the server still knows but has not found again yet (after a restart, or while
+        it is off) keeps its device and sensor.
+        """
+        client = self.connection.client
+        if client is None:  # pragma: no cover - connected implies a client
+            return
+        self._async_add(
+            [
+                player
+                for player in client.players
+                if shown(player) and player.player_id not in self.sensors
+            ]
+        )
+        if (known := self.connection.known_player_ids) is None:
+            return  # the server did not say which players it knows: remove nothing
+        devices = dr.async_get(self.hass)
+        prefix = player_device_id(self.server_id, "")
+        for device in dr.async_entries_for_config_entry(devices, self.entry.entry_id):
+            if any(
+                domain == DOMAIN
+                and identifier.startswith(prefix)
+                and identifier.removeprefix(prefix) not in known
+                for domain, identifier in device.identifiers
+            ):
+                devices.async_remove_device(device.id)
+        entities = er.async_get(self.hass)
+        for entity in er.async_entries_for_config_entry(entities, self.entry.entry_id):
+            player_id = entity.unique_id.removeprefix(prefix).removesuffix("_now_playing")
+            if entity.unique_id == now_playing_unique_id(self.server_id, player_id) and (
+                player_id not in known
+            ):
+                entities.async_remove(entity.entity_id)
+        for player_id in [player_id for player_id in self.sensors if player_id not in known]:
+            del self.sensors[player_id]
+
+    @callback
+    def _async_remove_player(self, player_id: str) -> None:
+        """Remove the device and sensor of a player the server removed."""
+        self.sensors.pop(player_id, None)
+        devices = dr.async_get(self.hass)
+        identifier = (DOMAIN, player_device_id(self.server_id, player_id))
+        if device := devices.async_get_device_by_identifier(identifier, self.entry.entry_id):
+            devices.async_remove_device(device.id)
+        entities = er.async_get(self.hass)
+        unique_id = now_playing_unique_id(self.server_id, player_id)
+        if entity_id := entities.async_get_entity_id("sensor", DOMAIN, unique_id):
+            entities.async_remove(entity_id)
 
 
 @callback

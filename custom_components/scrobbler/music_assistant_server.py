@@ -1,243 +1,25 @@
-"""A Music Assistant config entry at runtime: a connection that heals itself.
+"""A Music Assistant config entry: set up, unloaded, removed, its sensors and diagnostics.
 
-A client of ``music-assistant-client`` can listen only once, so every connection gets a new
-client. The first connection is made in setup (``ConfigEntryNotReady`` when the server is down,
-``ConfigEntryAuthFailed`` when the token is rejected); afterwards a background task listens,
-reconnects with exponential backoff and jitter (1 s up to 60 s) after a drop, a restart or a
-silent end of ``start_listening``, and stops retrying to start a reauth flow when the token is
-rejected.
+The connection itself (reconnection, events) lives in ``music_assistant_connection.py``; the
+sensors in ``music_assistant_sensor.py``.
 """
 
-import asyncio
-from collections.abc import Callable
-from enum import StrEnum
-import random
 from typing import Any, Final
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from music_assistant_client import MusicAssistantClient
-from music_assistant_client.exceptions import InvalidServerVersion
-from music_assistant_models.api import ServerInfoMessage
-from music_assistant_models.event import MassEvent
+from yarl import URL
 
-from .const import DOMAIN, LOGGER
-from .music_assistant_api import (
-    AUTH_ERRORS,
-    CLIENT_ERRORS,
-    REQUEST_TIMEOUT,
-    MusicAssistantSetupError,
-    TidyMusicAssistantClient,
-    async_revoke_token,
-    close_client,
-)
+from . import music_assistant_sensor
+from .const import LOGGER
+from .music_assistant_api import MusicAssistantSetupError, async_revoke_token
+from .music_assistant_connection import MusicAssistantConfigEntry, MusicAssistantConnection
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
-
-# How long the server may take to send its initial state (providers, queues, players).
-INIT_TIMEOUT: Final = 30
-# Reconnection delays: BACKOFF_BASE * 2**attempt plus up to BACKOFF_BASE of jitter, at most
-# BACKOFF_MAX seconds.
-BACKOFF_BASE: float = 1.0
-BACKOFF_MAX: float = 60.0
-
-
-class ConnectionState(StrEnum):
-    """The state of the connection to a Music Assistant server."""
-
-    CONNECTED = "connected"
-    CONNECTING = "connecting"
-    DISCONNECTED = "disconnected"
-    AUTH_FAILED = "auth_failed"
-
-
-type MusicAssistantConfigEntry = ConfigEntry[MusicAssistantConnection]
-
-
-def backoff_delay(attempt: int) -> float:
-    """Return how long to wait before reconnection attempt ``attempt`` (0 first)."""
-    ceiling = BACKOFF_BASE * float(2 ** min(attempt, 16))
-    return min(BACKOFF_MAX, ceiling + random.uniform(0, BACKOFF_BASE))  # noqa: S311  # jitter
-
-
-class MusicAssistantConnection:
-    """The connection of a Music Assistant entry, replaced by a new client after each drop."""
-
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
-        """Prepare a connection; nothing is opened yet."""
-        self.hass = hass
-        self.entry = entry
-        self.url: str = entry.data[CONF_URL]
-        self._token: str | None = entry.data.get(CONF_TOKEN)
-        self._session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])
-        self.state = ConnectionState.CONNECTING
-        # The client of the current (or last) connection; its caches hold players and queues.
-        self.client: MusicAssistantClient | None = None
-        self.server_info: ServerInfoMessage | None = None
-        self._state_listeners: list[Callable[[], None]] = []
-        self._event_listeners: list[Callable[[MassEvent], None]] = []
-        self._task: asyncio.Task[None] | None = None
-        self._unavailable_logged = False
-
-    @callback
-    def async_add_state_listener(self, listener: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``listener`` whenever the connection state changes."""
-        self._state_listeners.append(listener)
-        return lambda: self._state_listeners.remove(listener)
-
-    @callback
-    def async_add_event_listener(self, listener: Callable[[MassEvent], None]) -> CALLBACK_TYPE:
-        """Call ``listener`` with every event the server pushes, whichever client gets it."""
-        self._event_listeners.append(listener)
-        return lambda: self._event_listeners.remove(listener)
-
-    async def _async_open(self) -> MusicAssistantClient:
-        """Open and authenticate a new client; close it again if that fails."""
-        client = TidyMusicAssistantClient(self.url, self._session, self._token)
-        try:
-            async with asyncio.timeout(REQUEST_TIMEOUT):
-                await client.connect()
-        except BaseException:
-            await close_client(client)
-            raise
-        self.client = client
-        self.server_info = client.server_info
-        return client
-
-    async def async_connect_first(self) -> None:
-        """Make the first connection, in setup; raise what HA expects when that fails."""
-        try:
-            await self._async_open()
-        except (TimeoutError, *CLIENT_ERRORS) as err:
-            error: type[ConfigEntryNotReady | ConfigEntryAuthFailed] = ConfigEntryNotReady
-            key = "music_assistant_cannot_connect"
-            if isinstance(err, AUTH_ERRORS):
-                error, key = ConfigEntryAuthFailed, "music_assistant_auth_failed"
-            elif isinstance(err, InvalidServerVersion):
-                key = "music_assistant_incompatible_server"
-            raise error(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders={"url": self.url},
-            ) from err
-
-    @callback
-    def async_start(self) -> None:
-        """Start listening on the first connection, in the background."""
-        client = self.client
-        assert client is not None  # noqa: S101  # async_connect_first() succeeded
-        self._task = self.entry.async_create_background_task(
-            self.hass, self._async_run(client), f"{DOMAIN} Music Assistant {self.url}"
-        )
-
-    async def async_stop(self) -> None:
-        """Stop listening and close the connection; nothing is left running."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                if (current := asyncio.current_task()) is not None and current.cancelling():
-                    raise
-            self._task = None
-        if self.client is not None:
-            await close_client(self.client)
-
-    async def _async_run(self, first: MusicAssistantClient) -> None:
-        """Listen; reconnect after every drop until the token is rejected or the entry unloads."""
-        client: MusicAssistantClient | None = first
-        attempt = 0
-        while True:
-            if client is not None:
-                if await self._async_listen(client):
-                    attempt = 0
-                self._set_disconnected("the connection was closed")
-            elif self.state is ConnectionState.AUTH_FAILED:
-                return
-            await asyncio.sleep(backoff_delay(attempt))
-            attempt += 1
-            client = await self._async_reconnect()
-
-    async def _async_reconnect(self) -> MusicAssistantClient | None:
-        """Open and authenticate a new client; None when that failed."""
-        self._set_state(ConnectionState.CONNECTING)
-        try:
-            return await self._async_open()
-        except AUTH_ERRORS:
-            LOGGER.warning(
-                "Music Assistant at %s rejected the token of %s; sign in again",
-                self.url,
-                self.entry.title,
-            )
-            self._set_state(ConnectionState.AUTH_FAILED)
-            self.entry.async_start_reauth(self.hass)
-        except (TimeoutError, *CLIENT_ERRORS) as err:
-            self._set_disconnected(str(err) or type(err).__name__)
-        return None
-
-    async def _async_listen(self, client: MusicAssistantClient) -> bool:
-        """Listen on a connected client until it drops; True if its initial state arrived."""
-        init_ready = asyncio.Event()
-        unsubscribe = client.subscribe(self._async_on_event)
-        listen = asyncio.create_task(
-            self._async_start_listening(client, init_ready), name=f"{DOMAIN} listen"
-        )
-        ready = asyncio.create_task(init_ready.wait(), name=f"{DOMAIN} initial state")
-        try:
-            await asyncio.wait(
-                {listen, ready}, timeout=INIT_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
-            )
-            if not init_ready.is_set():
-                if not listen.done():
-                    LOGGER.debug("Music Assistant at %s sent no initial state in time", self.url)
-                return False
-            self._set_state(ConnectionState.CONNECTED)
-            await listen
-            return True
-        finally:
-            unsubscribe()
-            ready.cancel()
-            listen.cancel()
-            await asyncio.wait({listen, ready})
-            await close_client(client)
-
-    async def _async_start_listening(
-        self, client: MusicAssistantClient, init_ready: asyncio.Event
-    ) -> None:
-        """Run ``start_listening``; a transport error ends it like a close does."""
-        try:
-            await client.start_listening(init_ready)
-        except CLIENT_ERRORS as err:
-            LOGGER.debug("Connection to Music Assistant at %s failed: %r", self.url, err)
-
-    @callback
-    def _async_on_event(self, event: MassEvent) -> None:
-        """Pass an event of the current client on."""
-        for listener in list(self._event_listeners):
-            listener(event)
-
-    @callback
-    def _set_state(self, state: ConnectionState) -> None:
-        if state is ConnectionState.CONNECTED and self._unavailable_logged:
-            LOGGER.info("Music Assistant at %s is available again", self.url)
-            self._unavailable_logged = False
-        if state is self.state:
-            return
-        self.state = state
-        for listener in list(self._state_listeners):
-            listener()
-
-    @callback
-    def _set_disconnected(self, reason: str) -> None:
-        if not self._unavailable_logged:
-            LOGGER.warning("Music Assistant at %s is unavailable: %s", self.url, reason)
-            self._unavailable_logged = True
-        self._set_state(ConnectionState.DISCONNECTED)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> bool:
@@ -282,18 +64,35 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of a Music Assistant entry."""
-    from .music_assistant_sensor import async_setup_sensors as setup_sensors
-
-    setup_sensors(hass, entry, async_add_entities)
+    music_assistant_sensor.async_setup_sensors(hass, entry, async_add_entities)
 
 
-TO_REDACT: Final = {CONF_TOKEN, CONF_URL, "base_url", "internal_url", "external_url"}
+# Keys redacted wherever they occur; any other string that names the server's host is too.
+TO_REDACT: Final = {
+    CONF_TOKEN,
+    CONF_URL,
+    "base_url",
+    "internal_url",
+    "external_url",
+    "image_url",
+}
+
+
+def redact_host(data: Any, host: str) -> Any:
+    """Return ``data`` with every string that holds a URL of ``host`` redacted."""
+    if isinstance(data, str):
+        return REDACTED if f"//{host}" in data.lower() else data
+    if isinstance(data, dict):
+        return {key: redact_host(value, host) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [redact_host(value, host) for value in data]
+    return data
 
 
 async def async_get_diagnostics(
     hass: HomeAssistant, entry: MusicAssistantConfigEntry
 ) -> dict[str, Any]:
-    """Return diagnostics of a Music Assistant entry: token (and addresses) redacted."""
+    """Return diagnostics of a Music Assistant entry: token and server addresses redacted."""
     connection = entry.runtime_data
     players = [
         {
@@ -309,7 +108,7 @@ async def async_get_diagnostics(
         for player in (connection.client.players if connection.client else [])
     ]
     server = connection.server_info.to_dict() if connection.server_info else None
-    return async_redact_data(
+    diagnostics = async_redact_data(
         {
             "entry": dict(entry.data),
             "connection": connection.state,
@@ -318,3 +117,5 @@ async def async_get_diagnostics(
         },
         TO_REDACT,
     )
+    host = URL(connection.url).host
+    return redact_host(diagnostics, host.lower()) if host else diagnostics

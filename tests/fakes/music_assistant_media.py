@@ -113,6 +113,8 @@ class FakePlayer:
     name: str
     user_id: str | None = None
     available: bool = True
+    enabled: bool = True
+    expose_to_ha: bool = True
     flicker: bool = True  # `current_media` null for a moment at play start, as recorded
     clock: Callable[[], float] = time.time
     items: list[QueueItem] = field(default_factory=list)
@@ -144,6 +146,8 @@ class FakePlayer:
             type=PlayerType.PLAYER,
             name=self.name,
             available=self.available,
+            enabled=self.enabled,
+            expose_to_ha=self.expose_to_ha,
             device_info=DeviceInfo(model="FakeSqueezelite", manufacturer="squeezeplay"),
             supported_features={PlayerFeature.PAUSE, PlayerFeature.VOLUME_SET},
             playback_state=self.state,
@@ -277,6 +281,11 @@ class FakePlayer:
         self.available = available
         return [self._player_updated(), self._queue_event()]
 
+    def show(self, *, enabled: bool, expose_to_ha: bool) -> list[MassEvent]:
+        """Enable or disable the player, expose it to Home Assistant or hide it."""
+        self.enabled, self.expose_to_ha = enabled, expose_to_ha
+        return [self._player_updated()]
+
     # ------------------------------------------------------------------ playback
     def play(self, tracks: list[Track]) -> list[MassEvent]:
         """Replace the queue with these tracks and start playing (the immediate burst).
@@ -402,6 +411,22 @@ class FakePlayer:
         events += [self._queue_event(next_is_current=True)] * 4
         self.position = 0.0
         self._settle = lambda elapsed: self._settle_skip(item, skipped, old_position, elapsed)
+        return events
+
+    def echo_skipped(self) -> list[MassEvent]:
+        """Announce the skipped item once more, as a real server did ~1.4 s after a skip.
+
+        The queue's index goes back to the skipped item and the player shows its title again,
+        once; the updates that follow (`media_ready()`) show the new item again.
+        """
+        if not self.index:
+            msg = f"player {self.player_id} skipped nothing"
+            raise RuntimeError(msg)
+        index, media = self.index, self.media
+        self.index -= 1
+        self.media = self._player_media(self.items[self.index], self.position)
+        events = [self._queue_event(), self._player_updated()]
+        self.index, self.media = index, media
         return events
 
     def _settle_skip(

@@ -10,6 +10,8 @@ real server recorded in `tests/fixtures/music_assistant/` (schema 29, auth on):
 * `GET /ws`: the server info first; from schema 28 on, the `auth` command (errors 20 and 23 as
   recorded) before anything else; the commands the client sends; unknown commands get error 12;
   events only to authenticated sockets. Below schema 28 there is no auth at all.
+  `config/players` lists every player the server knows, found since its start or not (modelled
+  on the library's `PlayerConfig`; the recordings do not have it).
 
 Test hooks drive players (`add_player`, `play`, `media_ready`, `next`, `advance`, ...), push any
 event (`emit`), drop connections without a close frame (`drop_connections`), go offline and
@@ -30,6 +32,7 @@ from typing import Any, Self
 from aiohttp import WSCloseCode, WSMsgType, web
 from music_assistant_models.api import ErrorResultMessage, ServerInfoMessage, SuccessResultMessage
 from music_assistant_models.auth import AuthToken, User, UserRole
+from music_assistant_models.config_entries import PlayerConfig
 from music_assistant_models.enums import EventType, ProviderType
 from music_assistant_models.errors import (
     AuthenticationRequired,
@@ -40,7 +43,12 @@ from music_assistant_models.event import MassEvent
 from music_assistant_models.media_items import Track
 from music_assistant_models.provider import ProviderInstance
 
-from .music_assistant_media import RECORDED_PLAYER_ID, RECORDED_PLAYER_NAME, FakePlayer
+from .music_assistant_media import (
+    PLAYER_PROVIDER,
+    RECORDED_PLAYER_ID,
+    RECORDED_PLAYER_NAME,
+    FakePlayer,
+)
 
 MA_USERNAME = "admin"
 MA_PASSWORD = "fake-ma-admin-password"
@@ -166,6 +174,9 @@ class FakeMusicAssistantServer:
         self.tokens: dict[str, AuthToken] = {}  # token string -> token
         self.reject_tokens = False  # every `auth` fails with error 23
         self.players: dict[str, FakePlayer] = {}
+        # every player the server has a configuration of (id -> name), found since it started
+        # or not; only removing a player deletes its configuration
+        self.player_configs: dict[str, str] = {}
         self.providers: list[ProviderInstance] = [
             ProviderInstance(
                 type=ProviderType.PLAYER,
@@ -207,6 +218,7 @@ class FakeMusicAssistantServer:
             "providers": self._cmd_providers,
             "providers/manifests": self._cmd_manifests,
             "players/all": self._cmd_players,
+            "config/players": self._cmd_player_configs,
             "players/get": self._cmd_player,
             "player_queues/all": self._cmd_queues,
             "player_queues/get": self._cmd_queue,
@@ -295,6 +307,7 @@ class FakeMusicAssistantServer:
         await self.stop()
         if players is not None:
             self.players = {player.player_id: player for player in players}
+            self.player_configs.update({player.player_id: player.name for player in players})
         await self.start()
 
     async def __aenter__(self) -> Self:
@@ -397,17 +410,31 @@ class FakeMusicAssistantServer:
         """Add a player: `queue_added` and `player_added` to the clients."""
         player = self.new_player(player_id, name)
         self.players[player_id] = player
+        self.player_configs[player_id] = name
         await self.emit_all(player.added_events())
         return player
 
     async def remove_player(self, player_id: str) -> None:
-        """Remove a player: `player_removed` to the clients."""
+        """Remove a player and its configuration: `player_removed` to the clients."""
         player = self.players.pop(player_id)
+        self.player_configs.pop(player_id, None)
         await self.emit_all(player.removed_events())
 
     async def set_available(self, player_id: str, available: bool) -> None:
         """Make a player (un)available."""
         await self.emit_all(self.players[player_id].set_available(available=available))
+
+    async def show_player(
+        self, player_id: str, *, enabled: bool = True, expose_to_ha: bool = True
+    ) -> None:
+        """Enable or disable a player, or expose it to Home Assistant or hide it."""
+        await self.emit_all(
+            self.players[player_id].show(enabled=enabled, expose_to_ha=expose_to_ha)
+        )
+
+    async def echo_skipped(self, player_id: str) -> None:
+        """Send the real server's echo of a skipped track (see `FakePlayer.echo_skipped`)."""
+        await self.emit_all(self.players[player_id].echo_skipped())
 
     async def play(self, player_id: str, tracks: Iterable[Track]) -> None:
         """Replace a player's queue and start it (until `media_ready`, title null if flicker)."""
@@ -671,6 +698,14 @@ class FakeMusicAssistantServer:
 
     async def _cmd_players(self, connection: _Connection, args: dict[str, Any]) -> Any:
         return [player.player_model() for player in self.players.values()]
+
+    async def _cmd_player_configs(self, connection: _Connection, args: dict[str, Any]) -> Any:
+        return [
+            PlayerConfig(
+                values={}, provider=PLAYER_PROVIDER, player_id=player_id, default_name=name
+            )
+            for player_id, name in self.player_configs.items()
+        ]
 
     async def _cmd_player(self, connection: _Connection, args: dict[str, Any]) -> Any:
         player = self.players.get(args.get("player_id", ""))

@@ -29,10 +29,10 @@ from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.scrobbler import music_assistant_server
+from custom_components.scrobbler import music_assistant_connection
 from custom_components.scrobbler.const import CONF_KIND, DOMAIN, EntryKind
+from custom_components.scrobbler.music_assistant_connection import ConnectionState
 from custom_components.scrobbler.music_assistant_sensor import SEPARATOR
-from custom_components.scrobbler.music_assistant_server import ConnectionState
 from tests.fakes.music_assistant_server import MA_TOKEN, FakeMusicAssistantServer
 
 
@@ -201,12 +201,15 @@ class StateWrites:
 @pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make reconnection delays tiny (no real waiting), and the wait for initial state short."""
-    monkeypatch.setattr(music_assistant_server, "BACKOFF_BASE", 0.001)
-    monkeypatch.setattr(music_assistant_server, "BACKOFF_MAX", 0.01)
+    monkeypatch.setattr(music_assistant_connection, "BACKOFF_BASE", 0.001)
+    monkeypatch.setattr(music_assistant_connection, "BACKOFF_MAX", 0.01)
 
 
 async def setup_ma_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
-    """Add and set up an entry; wait until the initial state of the server arrived."""
+    """Add and set up an entry; wait until the initial state of the server arrived.
+
+    An entry whose token was rejected loads too, with the connection in `auth_failed`.
+    """
     if hass.config_entries.async_get_entry(entry.entry_id) is None:
         entry.add_to_hass(hass)
     if entry.state is ConfigEntryState.NOT_LOADED:
@@ -214,7 +217,10 @@ async def setup_ma_entry(hass: HomeAssistant, entry: MockConfigEntry) -> MockCon
     await hass.async_block_till_done()
     if entry.state is ConfigEntryState.LOADED:
         connection = entry.runtime_data
-        await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+        await wait_for(
+            lambda: connection.state in (ConnectionState.CONNECTED, ConnectionState.AUTH_FAILED),
+            "connected",
+        )
     return entry
 
 

@@ -3,10 +3,13 @@
 import logging
 from typing import Any
 
+from homeassistant.components.diagnostics import REDACTED
 from homeassistant.const import CONF_PASSWORD, CONF_TOKEN, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from music_assistant_models.enums import EventType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -99,3 +102,28 @@ async def test_password_and_tokens_never_logged(
     assert MA_TOKEN not in ma_server.tokens  # revoked on removal
     for secret in (MA_PASSWORD, MA_TOKEN, MA_TOKEN[::-1], *issued):
         assert secret not in caplog.text
+
+
+async def test_diagnostics_redact_the_server_address(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+) -> None:
+    # artwork the server proxies comes with its address
+    player = ma_server.players[RECORDED_PLAYER_ID]
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    assert player.media is not None
+    player.media.image_url = f"{ma_server.url}/imageproxy?path=cover.jpg&size=256"
+    player.media.custom_data = {"stream": f"{ma_server.url.upper()}/flow/1.flac"}
+    await ma_server.emit(EventType.PLAYER_UPDATED, RECORDED_PLAYER_ID, player.player_model())
+    await settle(hass, ma_loaded)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, ma_loaded)
+
+    media = diagnostics["players"][0]["current_media"]
+    assert media["title"] == "Pink Breeze"
+    assert media["image_url"] == REDACTED
+    assert media["custom_data"] == {"stream": REDACTED}
+    assert "127.0.0.1" not in repr(diagnostics)

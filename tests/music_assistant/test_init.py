@@ -1,17 +1,28 @@
 """Setting up, unloading and removing Music Assistant entries; the connection that heals itself."""
 
 import asyncio
+from datetime import timedelta
 import logging
+from typing import Any
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_fire_time_changed,
+)
 
+from custom_components.scrobbler import music_assistant_connection
 from custom_components.scrobbler.const import DOMAIN
-from custom_components.scrobbler.music_assistant_server import ConnectionState
-from tests.fakes.music_assistant_media import RECORDED_PLAYER_ID
+from custom_components.scrobbler.music_assistant_api import TidyMusicAssistantClient
+from custom_components.scrobbler.music_assistant_connection import CONNECTING_DELAY, ConnectionState
+from tests.fakes.music_assistant_media import PINK_BREEZE, RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_server import (
     MA_SERVER_ID,
@@ -20,10 +31,19 @@ from tests.fakes.music_assistant_server import (
     FakeMusicAssistantServer,
 )
 
-from .conftest import StateWrites, entity_id_of, ma_entry, setup_ma_entry, wait_for
+from .conftest import StateWrites, entity_id_of, ma_entry, settle, setup_ma_entry, shown, wait_for
 
 CONNECTION = f"{MA_SERVER_ID}_connection"
 NOW_PLAYING = f"{MA_SERVER_ID}_{RECORDED_PLAYER_ID}_now_playing"
+
+
+def errors_of_ours(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    """Return the errors this integration logged (the client library logs its own)."""
+    return [
+        record
+        for record in caplog.records
+        if record.levelno >= logging.ERROR and record.name.startswith("custom_components")
+    ]
 
 
 async def test_setup_and_unload(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> None:
@@ -77,15 +97,72 @@ async def test_server_too_new_at_setup(
     assert "too new" in (entry.reason or "")
 
 
+@pytest.mark.usefixtures("fast_backoff")
 @pytest.mark.parametrize("token", ["rejected-token", None])
 async def test_token_rejected_at_setup(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer, token: str | None
 ) -> None:
     entry = await setup_ma_entry(hass, ma_entry(ma_server, token=token))
-    assert entry.state is ConfigEntryState.SETUP_ERROR
+
+    # the entry loads, so that its connection sensor can say what is wrong
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "auth_failed"
+    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, NOW_PLAYING) is None
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
-    assert ma_server.connected_clients == 0
+    # no further attempt, and nothing left open
+    await wait_for(lambda: ma_server.connected_clients == 0, "the socket closed")
+    await hass.async_block_till_done()
+    assert ma_server.connection_count == 1
+
+    # a successful reauth stores the new token and reloads the entry
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_TOKEN: MA_TOKEN})
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await setup_ma_entry(hass, entry)
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "connected"
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNKNOWN
+
+
+async def auth_failed_automation(hass: HomeAssistant, entity_id: str) -> list[Event]:
+    """Set up the README's automation on a connection sensor; return what it fired."""
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "alias": "Music Assistant needs attention",
+                "triggers": [{"trigger": "state", "entity_id": entity_id, "to": "auth_failed"}],
+                "actions": [{"event": "ma_needs_attention"}],
+            }
+        },
+    )
+    return async_capture_events(hass, "ma_needs_attention")
+
+
+@pytest.mark.usefixtures("fast_backoff")
+@pytest.mark.parametrize("restarted", [False, True])
+async def test_auth_failed_automation(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, restarted: bool
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entity_id = entity_id_of(hass, CONNECTION)
+    if restarted:
+        # the token is rejected while Home Assistant is down: it starts with no state at all
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        hass.states.async_remove(entity_id)
+        await ma_server.revoke_token(MA_TOKEN)
+        fired = await auth_failed_automation(hass, entity_id)
+        await setup_ma_entry(hass, entry)
+        assert entry.state is ConfigEntryState.LOADED
+    else:
+        fired = await auth_failed_automation(hass, entity_id)
+        await ma_server.revoke_token(MA_TOKEN)
+        connection = entry.runtime_data
+        await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
+    await hass.async_block_till_done()
+
+    assert hass.states.get(entity_id).state == "auth_failed"
+    assert len(fired) == 1
 
 
 @pytest.mark.usefixtures("fast_backoff")
@@ -95,16 +172,16 @@ async def test_reconnects_after_a_drop(
     ma_loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    connection = ma_loaded.runtime_data
     connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
     player_writes = StateWrites(hass, entity_id_of(hass, NOW_PLAYING))
     caplog.set_level(logging.INFO)
 
     ma_server.drop_connections()
-    await wait_for(lambda: len(connection_writes.values) >= 3, "reconnected")
-    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await wait_for(lambda: connection_writes.values[-1:] == ["connected"], "reconnected")
+    await hass.async_block_till_done()
 
-    assert connection_writes.values == ["disconnected", "connecting", "connected"]
+    # a quick reconnection never shows `connecting`
+    assert connection_writes.values == ["disconnected", "connected"]
     assert player_writes.values == [STATE_UNAVAILABLE, "unknown"]
     assert ma_server.connection_count == 2
     assert ma_server.authenticated_clients == 1
@@ -118,20 +195,30 @@ async def test_reconnects_after_a_restart_with_new_players(
     ma_server: FakeMusicAssistantServer,
     ma_loaded: MockConfigEntry,
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     connection = ma_loaded.runtime_data
     connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
     caplog.set_level(logging.INFO)
+    delays: list[int] = []
+
+    def backoff_delay(attempt: int) -> float:
+        delays.append(attempt)
+        return 0.001
+
+    monkeypatch.setattr(music_assistant_connection, "backoff_delay", backoff_delay)
 
     await ma_server.stop()
     await wait_for(lambda: ma_server.connected_clients == 0)
-    # retries fail while the server is down: logged once
-    await wait_for(lambda: connection_writes.values.count("connecting") >= 3, "retrying")
-    assert connection.state is not ConnectionState.CONNECTED
+    # retries fail at once while the server is down: logged once, one state written
+    await wait_for(lambda: len(delays) >= 5, "retrying")
+    assert connection.state is ConnectionState.DISCONNECTED
+    assert connection_writes.values == ["disconnected"]
     await ma_server.restart(players=[ma_server.new_player("kitchen", "Kitchen")])
     await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
     await hass.async_block_till_done()
 
+    assert connection_writes.values == ["disconnected", "connected"]
     assert connection_writes.values[0] == "disconnected"
     assert connection_writes.values[-1] == "connected"
     assert caplog.text.count("is unavailable") == 1
@@ -139,8 +226,16 @@ async def test_reconnects_after_a_restart_with_new_players(
     kitchen = hass.states.get(entity_id_of(hass, f"{MA_SERVER_ID}_kitchen_now_playing"))
     assert kitchen is not None
     assert kitchen.state == "unknown"
-    # the player that is gone lost its device and sensor
-    assert hass.states.get("sensor.harness_squeezelite_now_playing") is None
+    # the player the server knows but has not found again keeps its sensor, unavailable
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNAVAILABLE
+
+    # once the server forgot it (removed while nobody listened), its device goes too
+    del ma_server.player_configs[RECORDED_PLAYER_ID]
+    await ma_server.restart()
+    await wait_for(lambda: connection_writes.values.count("connected") == 2, "reconnected")
+    await hass.async_block_till_done()
+    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, NOW_PLAYING) is None
+    assert hass.states.get(kitchen.entity_id) is not None
 
 
 @pytest.mark.usefixtures("fast_backoff")
@@ -170,7 +265,7 @@ async def test_initial_state_that_never_comes_is_retried(
     ma_server: FakeMusicAssistantServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("custom_components.scrobbler.music_assistant_server.INIT_TIMEOUT", 0.05)
+    monkeypatch.setattr("custom_components.scrobbler.music_assistant_connection.INIT_TIMEOUT", 0.05)
     ma_server.unanswered_commands.add("providers/manifests")  # the client never gets ready
     entry = ma_entry(ma_server)
     entry.add_to_hass(hass)
@@ -232,3 +327,127 @@ async def test_nothing_outlives_an_unload(
     assert heartbeats == []
     assert [task for task in asyncio.all_tasks() if DOMAIN in task.get_name()] == []
     assert ma_server.connected_clients == 0
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_disabled_player_and_device_survive_a_restart(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    await ma_server.add_player("kitchen", "Kitchen")
+    await ma_server.add_player("bath", "Bath")
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entities, devices = er.async_get(hass), dr.async_get(hass)
+    kitchen = entity_id_of(hass, f"{MA_SERVER_ID}_kitchen_now_playing")
+    entities.async_update_entity(kitchen, disabled_by=er.RegistryEntryDisabler.USER)
+    bath = devices.async_get_device_by_identifier((DOMAIN, f"{MA_SERVER_ID}_bath"), entry.entry_id)
+    assert bath is not None
+    devices.async_update_device(bath.id, disabled_by=dr.DeviceEntryDisabler.USER)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await setup_ma_entry(hass, entry)
+    connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
+
+    await ma_server.restart()
+    await wait_for(lambda: connection_writes.values[-1:] == ["connected"], "reconnected")
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, entry)
+
+    assert connection_writes.values == ["disconnected", "connected"]
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == shown(
+        "Harness Tones", "Pink Breeze"
+    )
+    # the disabled ones stay disabled, with their devices
+    assert hass.states.get(kitchen) is None
+    assert entities.async_get(kitchen).disabled_by is er.RegistryEntryDisabler.USER
+    assert devices.async_get(bath.id) is not None
+    assert errors_of_ours(caplog) == []
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_failing_listener_ends_nothing(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = ma_loaded.runtime_data
+
+    @callback
+    def failing(*_args: object) -> None:
+        msg = "a listener failed"
+        raise RuntimeError(msg)
+
+    ma_loaded.async_on_unload(connection.async_add_state_listener(failing))
+    ma_loaded.async_on_unload(connection.async_add_player_listener(RECORDED_PLAYER_ID, failing))
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, ma_loaded)
+    ma_server.drop_connections()
+    await wait_for(lambda: ma_server.connection_count == 2, "reconnecting")
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await settle(hass, ma_loaded)
+
+    assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == shown(
+        "Harness Tones", "Pink Breeze"
+    )
+    assert hass.states.get(entity_id_of(hass, CONNECTION)).state == "connected"
+    # logged once with its traceback, then at debug level only
+    errors = errors_of_ours(caplog)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_an_unexpected_library_error_is_survived(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    connection = ma_loaded.runtime_data
+    calls: list[None] = []
+    start_listening = TidyMusicAssistantClient.start_listening
+
+    async def broken_once(self: TidyMusicAssistantClient, *args: Any) -> None:
+        calls.append(None)
+        if len(calls) == 1:
+            msg = "a renamed field"
+            raise KeyError(msg)
+        await start_listening(self, *args)
+
+    monkeypatch.setattr(TidyMusicAssistantClient, "start_listening", broken_once)
+    ma_server.drop_connections()
+    await wait_for(lambda: len(calls) == 2, "reconnected after the error")
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+
+    errors = errors_of_ours(caplog)
+    assert len(errors) == 1
+    assert errors[0].exc_info is not None
+    assert errors[0].exc_info[0] is KeyError
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_slow_attempt_shows_connecting(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    connection = ma_loaded.runtime_data
+    connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
+    ma_server.unanswered_commands.add("auth")  # the server hangs while signing in
+
+    ma_server.drop_connections()
+    await wait_for(lambda: ma_server.connection_count == 2, "attempting")
+    await wait_for(lambda: [c["command"] for c in ma_server.commands].count("auth") == 2)
+    assert connection_writes.values == ["disconnected"]
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=CONNECTING_DELAY))
+    await hass.async_block_till_done()
+    assert connection_writes.values == ["disconnected", "connecting"]
+
+    ma_server.unanswered_commands.discard("auth")
+    # the socket drops while signing in: the attempt fails (the token was not rejected), and
+    # the next one succeeds
+    ma_server.drop_connections()
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
+    await hass.async_block_till_done()
+    assert connection_writes.values == ["disconnected", "connecting", "disconnected", "connected"]
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []

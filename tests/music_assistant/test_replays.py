@@ -7,11 +7,15 @@ now-playing sensor must show each track once, without flicker, and write nothing
 from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
+from music_assistant_models.event import MassEvent
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scrobbler.const import DOMAIN
-from custom_components.scrobbler.music_assistant_server import ConnectionState
+from custom_components.scrobbler.music_assistant_connection import (
+    ConnectionState,
+    MusicAssistantConnection,
+)
 from tests.fakes.music_assistant_media import RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_recordings import Recording, RecordingReplay
@@ -77,3 +81,38 @@ async def test_revoked_token(hass: HomeAssistant, ma_server_factory: MaServerFac
     assert writes.values == [shown("Loopback Quartet", "Port 8095"), STATE_UNAVAILABLE]
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_a_long_pause(hass: HomeAssistant, ma_server_factory: MaServerFactory) -> None:
+    """A pause of a minute turns into idle on the real server after ~30 s; then a resume."""
+    _, writes, entry = await replay(hass, ma_server_factory, "long_pause")
+    await settle(hass, entry)
+    port = shown("Loopback Quartet", "Port 8095")
+    assert [(state.state, state.attributes["playback_state"]) for state in writes.states] == [
+        (port, "playing"),
+        (port, "paused"),
+        (STATE_UNKNOWN, "idle"),
+        (port, "playing"),
+        (STATE_UNKNOWN, "idle"),
+    ]
+
+
+async def test_only_the_events_used_reach_the_integration(
+    hass: HomeAssistant, ma_server_factory: MaServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    received: list[str] = []
+    on_event = MusicAssistantConnection._async_on_event
+
+    def recording_on_event(self: MusicAssistantConnection, event: MassEvent) -> None:
+        received.append(event.event.value)
+        on_event(self, event)
+
+    monkeypatch.setattr(MusicAssistantConnection, "_async_on_event", recording_on_event)
+    _, _, entry = await replay(hass, ma_server_factory, "skip")
+    await settle(hass, entry)
+
+    # the recording also has media_item_played, queue_items_updated, queue_time_updated and
+    # media_item_updated events: the client does not even pass them on
+    sent = {event["event"] for event in Recording("skip").events()}
+    assert sent > set(received)
+    assert set(received) == {"queue_updated", "player_updated"}
