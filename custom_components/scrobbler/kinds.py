@@ -9,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from . import lastfm_account, music_assistant_server
 from .const import CONF_KIND, EntryKind
 from .lastfm_account import LastfmConfigEntry
-from .music_assistant_server import MusicAssistantConfigEntry
+from .music_assistant_connection import MusicAssistantConfigEntry
 
 # A config entry of this integration: its runtime data depends on its kind.
 type ScrobblerConfigEntry = LastfmConfigEntry | MusicAssistantConfigEntry
