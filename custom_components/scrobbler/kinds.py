@@ -1,5 +1,6 @@
 """The kinds of config entries, and the module that runs each of them."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -39,6 +40,12 @@ class EntryKindModule(Protocol):
 KIND_MODULES: dict[EntryKind, EntryKindModule] = {
     EntryKind.LASTFM: lastfm_account,
     EntryKind.MUSIC_ASSISTANT: music_assistant_server,
+}
+
+
+# Kinds whose entries need more than a new version number when an older version wrote them.
+MIGRATIONS: dict[EntryKind, Callable[[HomeAssistant, ConfigEntry], Awaitable[None]]] = {
+    EntryKind.LASTFM: lastfm_account.async_migrate_entry,
 }
 
 

@@ -1,6 +1,7 @@
 """Reauthentication and reconfiguration of a Last.fm entry: the same approval, the same account."""
 
 from collections.abc import AsyncGenerator
+from urllib.parse import urlsplit
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_API_KEY
@@ -16,10 +17,10 @@ from custom_components.scrobbler.const import (
     CONF_SESSION_KEY,
     DOMAIN,
 )
-from custom_components.scrobbler.lastfm_flow import unique_id_of
+from custom_components.scrobbler.lastfm_account import unique_id_of
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
-from .conftest import current_step, keys_input, suggested_values
+from .conftest import current_step, reconfigure_input, suggested_values
 
 OTHER_KEY = "a" * 32
 OTHER_SECRET = "b" * 32
@@ -49,7 +50,7 @@ async def test_reauth_after_a_revoked_session(
 ) -> None:
     old_key = lastfm_entry.data[CONF_SESSION_KEY]
     lastfm_server.revoke_session(old_key)
-    assert not await hass.config_entries.async_setup(lastfm_entry.entry_id)
+    assert await hass.config_entries.async_setup(lastfm_entry.entry_id)
     [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert flow["context"]["source"] == SOURCE_REAUTH
     step = current_step(hass, flow["flow_id"])
@@ -81,11 +82,15 @@ async def test_another_account_approves(
         user_input = {}
     else:
         result = await lastfm_entry.start_reconfigure_flow(hass)
-        user_input = keys_input(lastfm_server)
+        user_input = reconfigure_input(lastfm_server)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"], "bob")
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "wrong_account"
+    if source == "reauth":
+        assert result["reason"] == "wrong_account"
+    else:
+        assert result["reason"] == "lastfm_reconfigure_wrong_account"
+        assert result["description_placeholders"] == {"username": USERNAME, "approved": "bob"}
     assert lastfm_entry.data == data
 
 
@@ -107,9 +112,8 @@ async def test_reconfigure_with_another_api_account(
     result = await lastfm_entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_reconfigure"
-    # The secret is not sent back to the browser.
+    # The secret is not sent back to the browser; the service cannot change.
     assert suggested_values(result) == {
-        "service": "custom",
         CONF_API_ROOT: lastfm_server.api_root,
         CONF_AUTH_URL: lastfm_server.auth_url,
         CONF_API_KEY: API_KEY,
@@ -117,7 +121,7 @@ async def test_reconfigure_with_another_api_account(
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        keys_input(lastfm_server, api_key=OTHER_KEY, api_secret=OTHER_SECRET),
+        reconfigure_input(lastfm_server, api_key=OTHER_KEY, api_secret=OTHER_SECRET),
     )
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"])
@@ -134,7 +138,7 @@ async def test_reconfigure_keeps_the_secret_left_empty(
 ) -> None:
     result = await lastfm_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], keys_input(lastfm_server, api_secret="")
+        result["flow_id"], reconfigure_input(lastfm_server, api_secret="")
     )
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"])
@@ -147,7 +151,7 @@ async def test_reconfigure_rejected_secret(
 ) -> None:
     result = await lastfm_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], keys_input(lastfm_server, api_secret="0" * 32)
+        result["flow_id"], reconfigure_input(lastfm_server, api_secret="0" * 32)
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_reconfigure"
@@ -162,13 +166,13 @@ async def test_reconfigure_moves_the_account_to_another_service(
 ) -> None:
     result = await lastfm_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], keys_input(other_server)
+        result["flow_id"], reconfigure_input(other_server)
     )
     result = await approve_and_finish(hass, other_server, result["flow_id"])
     assert result["reason"] == "reconfigure_successful"
     assert lastfm_entry.unique_id == unique_id_of(other_server.api_root, USERNAME)
     assert lastfm_entry.data[CONF_API_ROOT] == other_server.api_root
-    assert lastfm_entry.title.startswith(f"{USERNAME} (127.0.0.1:")
+    assert lastfm_entry.title == f"{USERNAME} on {urlsplit(other_server.api_root).netloc}"
 
 
 async def test_reconfigure_onto_an_account_already_configured(
@@ -183,7 +187,7 @@ async def test_reconfigure_onto_an_account_already_configured(
     data = dict(lastfm_entry.data)
     result = await lastfm_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], keys_input(other_server)
+        result["flow_id"], reconfigure_input(other_server)
     )
     result = await approve_and_finish(hass, other_server, result["flow_id"])
     assert result["type"] is FlowResultType.ABORT
