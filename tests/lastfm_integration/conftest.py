@@ -116,6 +116,17 @@ async def start_flow(hass: HomeAssistant, step_id: str = "lastfm_api_key") -> st
     return result["flow_id"]
 
 
+async def approve_and_finish(
+    hass: HomeAssistant, server: FakeLastfm, flow_id: str, user: str = USERNAME
+) -> FlowResult:
+    """Approve the pending token as ``user``, then take the flow's next step."""
+    server.approve_pending(user)
+    await hass.async_block_till_done()
+    result: FlowResult = await hass.config_entries.flow.async_configure(flow_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return result
+
+
 async def wait_until(condition: Callable[[], bool]) -> None:
     """Let the event loop run until a condition holds (the test's timeout bounds it)."""
     while not condition():  # noqa: ASYNC110 (the condition is the fake's state, not an event)

@@ -1,5 +1,6 @@
 """A Last.fm entry at runtime: setup, polling, sensors and the state of the connection."""
 
+import ast
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import re
@@ -28,6 +29,8 @@ from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.models import Scrobble, Track
 from custom_components.scrobbler.lastfm_account import UPDATE_INTERVAL, LastfmConfigEntry
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
+
+from .conftest import approve_and_finish, keys_input, start_flow
 
 NOW_PLAYING = "sensor.alice_now_playing"
 LAST_SCROBBLE = "sensor.alice_last_scrobble"
@@ -408,3 +411,36 @@ async def test_readme_automation_fires_for_a_session_rejected_at_runtime(
     await poll(hass, freezer)
     assert len(notifications) == 1
     assert "alice" in notifications[0].data["message"]
+
+
+async def test_entity_ids_of_a_custom_server_carry_no_address(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    """An account added through the flow: entity ids read sensor.<user>_<sensor>."""
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    result = await approve_and_finish(hass, lastfm_server, flow_id)
+
+    entry = result["result"]
+    assert entry.title == f"{USERNAME} on {urlsplit(lastfm_server.api_root).netloc}"
+    assert entry.state is ConfigEntryState.LOADED
+    assert sorted(hass.states.async_entity_ids("sensor")) == sorted(
+        [NOW_PLAYING, LAST_SCROBBLE, SCROBBLES, CONNECTION]
+    )
+
+
+@pytest.mark.parametrize(
+    "module", ["lastfm_account.py", "lastfm_coordinator.py", "lastfm_sensor.py"]
+)
+def test_no_import_inside_a_function(module: str) -> None:
+    """Imports run when the module loads, never in the event loop (a blocking import)."""
+    source = Path(__file__).parents[2] / "custom_components" / "scrobbler" / module
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    late = [
+        f"{module}:{node.lineno}"
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert late == []
