@@ -41,14 +41,9 @@ def unique_id_of(api_root: str, username: str) -> str:
     return f"{normalize_api_root(api_root)}#{username.lower()}"
 
 
-def account_title(service_id: str, api_root: str, username: str) -> str:
-    """Return the title of an account's entry: ``alice on Last.fm``."""
-    return f"{username} on {service_name(service_id, api_root)}"
-
-
 def title_of(data: Mapping[str, Any]) -> str:
-    """Return the title of the entry of an account, from the entry's data."""
-    return account_title(data[CONF_SERVICE], data[CONF_API_ROOT], data[CONF_USERNAME])
+    """Return the title of an account's entry, from its data: ``alice on Last.fm``."""
+    return f"{data[CONF_USERNAME]} on {service_name(data[CONF_SERVICE], data[CONF_API_ROOT])}"
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bool:

@@ -77,9 +77,8 @@ from .lastfm.services import (
     LastfmService,
     custom_service,
     normalize_api_root,
-    service_name,
 )
-from .lastfm_account import account_title, title_of, unique_id_of
+from .lastfm_account import title_of, unique_id_of
 
 # How the flow waits for the approval: one auth.getSession every POLL_INTERVAL seconds,
 # POLL_ROUNDS times, then the fallback menu. Tokens live 60 minutes (Last.fm's auth spec).
@@ -153,11 +152,6 @@ class LastfmApi:
     service: LastfmService
     api_key: str
     api_secret: str = field(repr=False)
-
-    @property
-    def name(self) -> str:
-        """Return the name of the service, for titles."""
-        return service_name(self.service.id, self.service.api_root)
 
     def client(self, hass: HomeAssistant, session_key: str | None = None) -> LastfmClient:
         """Return a client of this API account on Home Assistant's HTTP session."""
@@ -482,7 +476,7 @@ class LastfmFlow(ConfigFlow):
             CONF_SESSION_KEY: session.key,
             CONF_USERNAME: session.name,
         }
-        title = account_title(api.service.id, api.service.api_root, session.name)
+        title = title_of(data)
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             return self.async_update_reload_and_abort(self._get_reauth_entry(), data=data)
