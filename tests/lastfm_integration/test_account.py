@@ -311,12 +311,15 @@ async def test_session_rejected_at_setup_loads_and_starts_reauth(
 async def test_revoked_session_at_setup_then_reauth_reloads(
     hass: HomeAssistant,
     lastfm_server: FakeLastfm,
-    lastfm_entry: MockConfigEntry,
+    lastfm_entry: LastfmConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
     await set_up(hass, lastfm_entry)
     assert state_of(hass, CONNECTION).state == "auth_failed"
+    # Nothing polled yet: a track sent as now playing waits for a poll.
+    lastfm_entry.runtime_data.coordinator.async_set_now_playing(Track("Can", "Halleluhwah"))
+    assert state_of(hass, NOW_PLAYING).state == STATE_UNAVAILABLE
     # One more poll at most while the user has not approved: the key stays rejected.
     before = len(lastfm_server.requests)
     await poll(hass, freezer)

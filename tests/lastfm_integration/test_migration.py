@@ -9,7 +9,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.scrobbler import async_migrate_entry
+from custom_components.scrobbler import async_migrate_entry, lastfm_account
 from custom_components.scrobbler.const import (
     CONF_API_ROOT,
     CONF_KIND,
@@ -155,6 +155,41 @@ async def test_entry_of_a_newer_version_is_not_loaded(
     hass.config_entries.async_update_entry(entry, version=2, minor_version=1)
     assert not await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.MIGRATION_ERROR
+    assert not await async_migrate_entry(hass, entry)
+    assert entry.version == 2
+
+
+async def test_migration_runs_once(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, entity_registry: er.EntityRegistry
+) -> None:
+    """Run again (as after an interrupted start), it changes nothing more."""
+    entry = old_entry(hass, lastfm_server, USERNAME)
+    old_registry(hass, entry, entry.unique_id or "", USERNAME, "alice")
+    assert await async_migrate_entry(hass, entry)
+    migrated = registry_state(hass, entry)
+    hass.config_entries.async_update_entry(entry, minor_version=1)
+    assert await async_migrate_entry(hass, entry)
+    assert registry_state(hass, entry) == migrated
+    # An entry already at 1.2 is left as it is.
+    hass.config_entries.async_update_entry(entry, title="Mine")
+    await lastfm_account.async_migrate_entry(hass, entry)
+    assert entry.title == "Mine"
+
+
+def registry_state(hass: HomeAssistant, entry: MockConfigEntry) -> object:
+    """Return what the registries and the entry hold of an account."""
+    return (
+        entry.unique_id,
+        entry.title,
+        {
+            (e.entity_id, e.unique_id, e.device_id)
+            for e in er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+        },
+        {
+            (d.id, frozenset(d.identifiers))
+            for d in dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
+        },
+    )
 
 
 async def test_music_assistant_entry_only_gets_the_new_version(hass: HomeAssistant) -> None:
