@@ -341,6 +341,10 @@ class LastfmFlow(ConfigFlow):
         if custom and submitted is not None and _is_known_service(submitted[CONF_API_ROOT]):
             self._lastfm_error = "lastfm_other_service"
             submitted = None
+        if submitted is not None:  # no approval for an account another entry has
+            self._lastfm_abort_if_other_entry(
+                unique_id_of(submitted[CONF_API_ROOT], entry.data[CONF_USERNAME])
+            )
         return await self._lastfm_async_approval_form(
             "lastfm_reconfigure",
             RECONFIGURE_CUSTOM_SCHEMA if custom else RECONFIGURE_SCHEMA,
@@ -348,6 +352,13 @@ class LastfmFlow(ConfigFlow):
             _filled(user_input or entry.data, drop=CONF_API_SECRET),
             username=entry.data[CONF_USERNAME],
         )
+
+    def _lastfm_abort_if_other_entry(self, unique_id: str) -> None:
+        """Abort reconfiguring an entry onto the account of another entry."""
+        other = self.hass.config_entries.async_entry_for_domain_unique_id(self.handler, unique_id)
+        if other is not None and other.entry_id != self._get_reconfigure_entry().entry_id:
+            reason = "already_configured"
+            raise AbortFlow(reason)
 
     @callback
     @override
@@ -490,11 +501,7 @@ class LastfmFlow(ConfigFlow):
                         "approved": session.name,
                     },
                 )
-            other = self.hass.config_entries.async_entry_for_domain_unique_id(
-                self.handler, unique_id
-            )
-            if other is not None and other.entry_id != entry.entry_id:
-                return self.async_abort(reason="already_configured")
+            self._lastfm_abort_if_other_entry(unique_id)
             # Entity and device ids derive from the entry id: a new unique id leaves them be.
             # A title the user has changed stays.
             return self.async_update_reload_and_abort(

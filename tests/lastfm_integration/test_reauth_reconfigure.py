@@ -281,6 +281,28 @@ async def test_reconfigure_onto_an_account_already_configured(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure_input(other_server)
     )
+    # Known before any approval: the user is the entry's.
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert other_server.requests_of("auth.getToken") == []
+    assert lastfm_entry.data == data
+
+
+async def test_reconfigure_onto_an_account_added_while_approving(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    other_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+) -> None:
+    data = dict(lastfm_entry.data)
+    result = await lastfm_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], reconfigure_input(other_server)
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    MockConfigEntry(
+        domain=DOMAIN, unique_id=unique_id_of(other_server.api_root, USERNAME), data={}
+    ).add_to_hass(hass)
     result = await approve_and_finish(hass, other_server, result["flow_id"])
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
