@@ -27,7 +27,7 @@ import yaml
 from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
 from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.models import Scrobble, Track
-from custom_components.scrobbler.lastfm_account import UPDATE_INTERVAL, LastfmConfigEntry
+from custom_components.scrobbler.lastfm_coordinator import UPDATE_INTERVAL, LastfmConfigEntry
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
 from .conftest import approve_and_finish, keys_input, start_flow
