@@ -308,12 +308,13 @@ async def test_session_rejected_at_setup_loads_and_starts_reauth(
     assert state_of(hass, SCROBBLES).state == "1234"
 
 
-async def test_revoked_session_at_setup_then_reauth_reloads(
+async def test_revoked_session_at_setup_starts_reauth(
     hass: HomeAssistant,
     lastfm_server: FakeLastfm,
     lastfm_entry: LastfmConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """The entry loads with the session rejected; once approved again, it reloads."""
     lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
     await set_up(hass, lastfm_entry)
     assert state_of(hass, CONNECTION).state == "auth_failed"
