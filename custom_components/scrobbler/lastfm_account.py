@@ -135,13 +135,15 @@ def _async_move_ids_to_entry_id(hass: HomeAssistant, entry: LastfmConfigEntry) -
 def _async_normalise_identity(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
     """Give the entry the unique id of its normalised API root, and a title that reads well."""
     data = entry.data
-    unique_id = unique_id_of(data[CONF_API_ROOT], data[CONF_USERNAME])
-    other = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, unique_id)
-    if other is not None and other.entry_id != entry.entry_id:
+    unique_id = entry.unique_id
+    normalised = unique_id_of(data[CONF_API_ROOT], data[CONF_USERNAME])
+    other = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, normalised)
+    if other is None or other.entry_id == entry.entry_id:
+        unique_id = normalised
+    else:  # let in twice by an older version: no two entries get one unique id
         LOGGER.warning(
             "%s and %s are the same account; remove one of them", entry.title, other.title
         )
-        unique_id = entry.unique_id or unique_id
     # A title the user has changed stays.
     title = title_of(data) if entry.title == _title_before_2(data) else entry.title
     hass.config_entries.async_update_entry(entry, unique_id=unique_id, title=title)
