@@ -30,7 +30,13 @@ from tests.fakes.lastfm_server import USERNAME, FakeLastfm
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_server import MA_PASSWORD, MA_TOKEN, MA_USERNAME
 from tests.flow_translations import FlowTranslationCheck
-from tests.lastfm_integration.conftest import fast_approval, keys_input, lastfm_entry, start_flow  # noqa: F401 (fixtures, used by name)
+from tests.lastfm_integration.conftest import (  # noqa: F401 (fixtures, used by name)
+    fast_approval,
+    keys_input,
+    lastfm_entry,
+    reconfigure_input,
+    start_flow,
+)
 from tests.lastfm_integration.test_import import credentials_text, service_input
 from tests.music_assistant.conftest import (  # noqa: F401 (fixtures, used by name)
     http_server,
@@ -134,7 +140,7 @@ async def test_lastfm_reauth_and_reconfigure_paths(
     lastfm_server.add_user("bob")
     for start, form in (
         (entry.start_reauth_flow, {}),
-        (entry.start_reconfigure_flow, keys_input(lastfm_server)),
+        (entry.start_reconfigure_flow, reconfigure_input(lastfm_server)),
     ):
         for user in ("bob", USERNAME):  # another account approves, then the right one
             result = await start(hass)
@@ -147,6 +153,7 @@ async def test_lastfm_reauth_and_reconfigure_paths(
     assert seen(check_flow_translations) >= {
         "step.lastfm_reauth_confirm", "step.lastfm_reconfigure", "abort.wrong_account",
         "abort.reauth_successful", "abort.reconfigure_successful",
+        "abort.lastfm_reconfigure_wrong_account",
     }  # fmt: skip
 
 

@@ -7,8 +7,8 @@ that sets it up (see ``kinds.py``).
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 
-from .const import DOMAIN
-from .kinds import ScrobblerConfigEntry, kind_of
+from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
+from .kinds import MIGRATIONS, ScrobblerConfigEntry, kind_of
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -16,6 +16,18 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 async def async_setup_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:
     """Set up a Last.fm account or a Music Assistant server."""
     return await kind_of(entry).async_setup_entry(hass, entry)
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:
+    """Bring an entry that an older version wrote up to date; refuse one of a newer version."""
+    if entry.version > ENTRY_VERSION:
+        return False
+    if (migrate := MIGRATIONS.get(EntryKind(entry.data[CONF_KIND]))) is not None:
+        await migrate(hass, entry)
+    hass.config_entries.async_update_entry(
+        entry, version=ENTRY_VERSION, minor_version=ENTRY_MINOR_VERSION
+    )
+    return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
 
-from .const import CONF_KIND, DOMAIN, EntryKind
+from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
 from .lastfm_flow import LastfmFlow
 from .music_assistant_flow import MusicAssistantFlow
 
@@ -17,7 +17,8 @@ from .music_assistant_flow import MusicAssistantFlow
 class ScrobblerConfigFlow(LastfmFlow, MusicAssistantFlow, domain=DOMAIN):
     """Set up a Last.fm account or a Music Assistant server."""
 
-    VERSION = 1
+    VERSION = ENTRY_VERSION
+    MINOR_VERSION = ENTRY_MINOR_VERSION
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add."""

@@ -7,6 +7,11 @@ from typing import Final
 DOMAIN: Final = "scrobbler"
 LOGGER = logging.getLogger(__package__)
 
+# The version of config entries this code writes: config_flow.ScrobblerConfigFlow.VERSION and
+# MINOR_VERSION. Older entries are migrated (__init__.async_migrate_entry).
+ENTRY_VERSION: Final = 1
+ENTRY_MINOR_VERSION: Final = 2
+
 # Which kind of thing a config entry stands for: a Last.fm account or a Music Assistant server.
 CONF_KIND: Final = "kind"
 

@@ -1,5 +1,6 @@
 """The kinds of config entries, and the module that runs each of them."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -8,7 +9,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import lastfm_account, music_assistant_server
 from .const import CONF_KIND, EntryKind
-from .lastfm_account import LastfmConfigEntry
+from .lastfm_coordinator import LastfmConfigEntry
 from .music_assistant_connection import MusicAssistantConfigEntry
 
 # A config entry of this integration: its runtime data depends on its kind.
@@ -47,6 +48,12 @@ _MUSIC_ASSISTANT: EntryKindModule[MusicAssistantConfigEntry] = music_assistant_s
 KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
     EntryKind.LASTFM: _LASTFM,
     EntryKind.MUSIC_ASSISTANT: _MUSIC_ASSISTANT,
+}
+
+
+# Kinds whose entries need more than a new version number when an older version wrote them.
+MIGRATIONS: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
+    EntryKind.LASTFM: lastfm_account.async_migrate_entry,
 }
 
 

@@ -1,148 +1,57 @@
-"""A Last.fm config entry at runtime: its client and the coordinator that polls the account."""
+"""A Last.fm config entry: its identity, setup, migration and diagnostics.
 
-from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, override
+The coordinator and the runtime data live in ``lastfm_coordinator.py``, the entities in
+``lastfm_sensor.py``; this module imports both, neither imports it.
+"""
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlsplit
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME, Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
-from homeassistant.util import dt as dt_util
 
-from .const import CONF_API_ROOT, CONF_API_SECRET, CONF_SESSION_KEY, DOMAIN, LOGGER
+from . import lastfm_sensor
+from .const import CONF_API_ROOT, CONF_API_SECRET, CONF_SERVICE, CONF_SESSION_KEY, DOMAIN, LOGGER
 from .lastfm.client import LastfmClient
-from .lastfm.errors import LastfmAuthError, LastfmError, LastfmRateLimitError, LastfmTemporaryError
-from .lastfm.models import RecentTrack, Track, User
+from .lastfm.services import LASTFM, LIBREFM, normalize_api_root, service_name
+from .lastfm_coordinator import (
+    UPDATE_INTERVAL,
+    LastfmAccountCoordinator,
+    LastfmAccountData,
+    LastfmConfigEntry,
+)
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
-# One user.getInfo and one user.getRecentTracks per minute: 2 calls per minute per account.
-UPDATE_INTERVAL = timedelta(seconds=60)
-# How long a now-playing track sent by this integration is shown when its duration is unknown.
-NOW_PLAYING_TTL = timedelta(minutes=10)
-
 TO_REDACT = {CONF_API_KEY, CONF_API_SECRET, CONF_SESSION_KEY}
 
-
-class ConnectionState(StrEnum):
-    """How the last call to the account's service went."""
-
-    CONNECTED = "connected"
-    AUTH_FAILED = "auth_failed"
-    UNREACHABLE = "unreachable"
-    RATE_LIMITED = "rate_limited"
+# The minor version from which entity and device ids derive from the entry id.
+IDS_FROM_ENTRY_ID = 2
 
 
-# How a failed poll shows: the state of the connection and the message (first match wins).
-_FAILURES: tuple[tuple[type[LastfmError], ConnectionState, str], ...] = (
-    (LastfmAuthError, ConnectionState.AUTH_FAILED, "lastfm_auth_failed"),
-    (LastfmRateLimitError, ConnectionState.RATE_LIMITED, "lastfm_rate_limited"),
-    (LastfmTemporaryError, ConnectionState.UNREACHABLE, "lastfm_unreachable"),
-    (LastfmError, ConnectionState.UNREACHABLE, "lastfm_api_error"),
-)
+def unique_id_of(api_root: str, username: str) -> str:
+    """Return the unique id of an account: its normalised API root and lower-cased user name."""
+    return f"{normalize_api_root(api_root)}#{username.lower()}"
 
 
-@dataclass(frozen=True, slots=True)
-class LastfmAccountState:
-    """What the coordinator knows of the account."""
-
-    user: User
-    now_playing: RecentTrack | None
-    last_scrobble: RecentTrack | None
-
-
-@dataclass(slots=True)
-class LastfmAccountData:
-    """Runtime data of a Last.fm entry."""
-
-    client: LastfmClient
-    coordinator: LastfmAccountCoordinator
-
-
-type LastfmConfigEntry = ConfigEntry[LastfmAccountData]
-
-
-class LastfmAccountCoordinator(DataUpdateCoordinator[LastfmAccountState]):
-    """Poll the account's play count and recent tracks."""
-
-    config_entry: LastfmConfigEntry
-
-    def __init__(self, hass: HomeAssistant, entry: LastfmConfigEntry, client: LastfmClient) -> None:
-        """Poll the account of an entry with its client."""
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"Last.fm account {entry.data[CONF_USERNAME]}",
-            update_interval=UPDATE_INTERVAL,
-        )
-        self.client = client
-        self.connection = ConnectionState.CONNECTED
-        # The track this integration last sent as now playing, and until when it stands.
-        self._sent_now_playing: tuple[RecentTrack, datetime] | None = None
-
-    @override
-    async def _async_update_data(self) -> LastfmAccountState:
-        try:
-            user = await self.client.get_user_info()
-            recent = await self.client.get_recent_tracks(user.name, limit=2)
-        except LastfmError as err:
-            self.connection, key = next(
-                (state, key) for kind, state, key in _FAILURES if isinstance(err, kind)
-            )
-            failure = (
-                ConfigEntryAuthFailed
-                if self.connection is ConnectionState.AUTH_FAILED
-                else UpdateFailed
-            )
-            raise failure(
-                translation_domain=DOMAIN,
-                translation_key=key,
-                translation_placeholders={"code": str(err.code)},
-            ) from err
-        self.connection = ConnectionState.CONNECTED
-        polled_now_playing = next((track for track in recent if track.now_playing), None)
-        return LastfmAccountState(
-            user=user,
-            now_playing=self._now_playing(polled_now_playing),
-            last_scrobble=next((track for track in recent if not track.now_playing), None),
-        )
-
-    @callback
-    def async_set_now_playing(self, track: Track) -> None:
-        """Show at once a track this integration has sent to the account as now playing."""
-        playing = RecentTrack(
-            artist=track.artist,
-            title=track.title,
-            album=track.album,
-            image_url=None,
-            now_playing=True,
-            played_at=None,
-        )
-        lasts = timedelta(seconds=track.duration) if track.duration else NOW_PLAYING_TTL
-        self._sent_now_playing = (playing, dt_util.utcnow() + lasts)
-        self.async_set_updated_data(replace(self.data, now_playing=playing))
-
-    def _now_playing(self, polled: RecentTrack | None) -> RecentTrack | None:
-        """Return what plays now: Last.fm's answer, or the track sent lately if it has none."""
-        if polled is not None or self._sent_now_playing is None:
-            self._sent_now_playing = None
-            return polled
-        sent, until = self._sent_now_playing
-        if dt_util.utcnow() >= until:
-            self._sent_now_playing = None
-            return None
-        return sent
+def title_of(data: Mapping[str, Any]) -> str:
+    """Return the title of an account's entry, from its data: ``alice on Last.fm``."""
+    return f"{data[CONF_USERNAME]} on {service_name(data[CONF_SERVICE], data[CONF_API_ROOT])}"
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bool:
-    """Set up a Last.fm entry: check the session with a first poll, then add the sensors."""
+    """Set up a Last.fm entry: a first poll, then the sensors.
+
+    A session key rejected at the first poll does not fail the setup: the entry loads, its
+    connection sensor reads ``auth_failed`` and a reauthentication starts.
+    """
     client = LastfmClient(
         async_get_clientsession(hass),
         entry.data[CONF_API_KEY],
@@ -151,8 +60,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bo
         api_root=entry.data[CONF_API_ROOT],
     )
     coordinator = LastfmAccountCoordinator(hass, entry, client)
-    await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = LastfmAccountData(client=client, coordinator=coordinator)
+    try:
+        await coordinator.async_config_entry_first_refresh()
+    except ConfigEntryAuthFailed:
+        LOGGER.warning(
+            "The service rejected the session of %s; approve Scrobbler again",
+            entry.data[CONF_USERNAME],
+        )
+        entry.async_start_reauth(hass)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -172,9 +88,74 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of a Last.fm entry."""
-    from .lastfm_sensor import async_setup_sensors as setup
+    await lastfm_sensor.async_setup_sensors(hass, entry, async_add_entities)
 
-    await setup(hass, entry, async_add_entities)
+
+async def async_migrate_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
+    """Bring a Last.fm entry written by an older version up to date (its version is bumped after).
+
+    Before minor version 2, entity and device ids derived from the unique id, which embeds the
+    API root and changed on reconfigure. They now derive from the entry id; the entity ids people
+    already have are kept. Registry entries an earlier reconfigure left behind are removed.
+    """
+    if entry.minor_version < IDS_FROM_ENTRY_ID:
+        _async_move_ids_to_entry_id(hass, entry)
+        _async_normalise_identity(hass, entry)
+
+
+def _async_move_ids_to_entry_id(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
+    """Move the account's entities and device from the old unique id to the entry id."""
+    old_prefix = f"{entry.unique_id or entry.entry_id}_"
+    new_prefix = lastfm_sensor.sensor_unique_id(entry.entry_id, "")
+    entity_registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(entity_registry, entry.entry_id):
+        if entity.platform != DOMAIN or entity.unique_id.startswith(new_prefix):
+            continue
+        if entity.unique_id.startswith(old_prefix):
+            key = entity.unique_id.removeprefix(old_prefix)
+            LOGGER.debug("Moving %s to the id of its entry", entity.entity_id)
+            entity_registry.async_update_entity(
+                entity.entity_id, new_unique_id=lastfm_sensor.sensor_unique_id(entry.entry_id, key)
+            )
+        else:  # made for an API root the entry no longer has
+            LOGGER.debug("Removing %s, left behind by a reconfiguration", entity.entity_id)
+            entity_registry.async_remove(entity.entity_id)
+    old_identifier = (DOMAIN, entry.unique_id or entry.entry_id)
+    new_identifier = (DOMAIN, entry.entry_id)
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if new_identifier in device.identifiers:
+            continue
+        if old_identifier in device.identifiers:
+            device_registry.async_update_device(device.id, new_identifiers={new_identifier})
+        else:
+            device_registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
+
+
+def _async_normalise_identity(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
+    """Give the entry the unique id of its normalised API root, and a title that reads well."""
+    data = entry.data
+    unique_id = entry.unique_id
+    normalised = unique_id_of(data[CONF_API_ROOT], data[CONF_USERNAME])
+    other = hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, normalised)
+    if other is None or other.entry_id == entry.entry_id:
+        unique_id = normalised
+    else:  # let in twice by an older version: no two entries get one unique id
+        LOGGER.warning(
+            "%s and %s are the same account; remove one of them", entry.title, other.title
+        )
+    # A title the user has changed stays.
+    title = title_of(data) if entry.title == _title_before_2(data) else entry.title
+    hass.config_entries.async_update_entry(entry, unique_id=unique_id, title=title)
+
+
+def _title_before_2(data: Mapping[str, Any]) -> str:
+    """Return the title the flow gave an entry before minor version 2."""
+    username: str = data[CONF_USERNAME]
+    if data[CONF_SERVICE] == LASTFM.id:
+        return username
+    name = "Libre.fm" if data[CONF_SERVICE] == LIBREFM.id else urlsplit(data[CONF_API_ROOT]).netloc
+    return f"{username} ({name})"
 
 
 async def async_get_diagnostics(hass: HomeAssistant, entry: LastfmConfigEntry) -> dict[str, Any]:
@@ -185,12 +166,14 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: LastfmConfigEntry) -
         "entry": {
             "title": entry.title,
             "unique_id": entry.unique_id,
+            "version": f"{entry.version}.{entry.minor_version}",
             "data": async_redact_data(dict(entry.data), TO_REDACT),
         },
         "connection": coordinator.connection,
         "last_update_success": coordinator.last_update_success,
         "update_interval": UPDATE_INTERVAL.total_seconds(),
-        "account": {
+        "account": state
+        and {
             "playcount": state.user.playcount,
             "registered": state.user.registered,
             "now_playing": state.now_playing and asdict(state.now_playing),

@@ -74,12 +74,11 @@ from .lastfm.services import (
     CUSTOM_ID,
     KNOWN_SERVICES,
     LASTFM,
-    LIBREFM,
     LastfmService,
     custom_service,
+    normalize_api_root,
 )
-
-SERVICE_NAMES = {LASTFM.id: "Last.fm", LIBREFM.id: "Libre.fm"}
+from .lastfm_account import title_of, unique_id_of
 
 # How the flow waits for the approval: one auth.getSession every POLL_INTERVAL seconds,
 # POLL_ROUNDS times, then the fallback menu. Tokens live 60 minutes (Last.fm's auth spec).
@@ -112,12 +111,18 @@ API_KEY_SCHEMA = vol.Schema(
         vol.Required(CONF_API_SECRET): _SECRET_SELECTOR,
     }
 )
-RECONFIGURE_SCHEMA = vol.Schema(
+# Reconfiguring keeps the service; only a custom server gets new addresses (it moved).
+_RECONFIGURE_KEY_FIELDS: dict[vol.Marker, Any] = {
+    vol.Required(CONF_API_KEY): str,
+    # Left empty, the stored secret stays.
+    vol.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
+}
+RECONFIGURE_SCHEMA = vol.Schema(_RECONFIGURE_KEY_FIELDS)
+RECONFIGURE_CUSTOM_SCHEMA = vol.Schema(
     {
-        **_SERVICE_FIELDS,
-        vol.Required(CONF_API_KEY): str,
-        # Left empty, the stored secret stays.
-        vol.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
+        vol.Required(CONF_API_ROOT): _URL_SELECTOR,
+        vol.Required(CONF_AUTH_URL): _URL_SELECTOR,
+        **_RECONFIGURE_KEY_FIELDS,
     }
 )
 IMPORT_SCHEMA = vol.Schema(
@@ -147,11 +152,6 @@ class LastfmApi:
     service: LastfmService
     api_key: str
     api_secret: str = field(repr=False)
-
-    @property
-    def name(self) -> str:
-        """Return the name of the service, for titles."""
-        return SERVICE_NAMES.get(self.service.id) or urlsplit(self.service.api_root).netloc
 
     def client(self, hass: HomeAssistant, session_key: str | None = None) -> LastfmClient:
         """Return a client of this API account on Home Assistant's HTTP session."""
@@ -330,15 +330,35 @@ class LastfmFlow(ConfigFlow):
     async def async_step_lastfm_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the service or the API account of a Last.fm entry, then approve again."""
+        """Change the API account of a Last.fm entry, or where its custom server moved; approve again.
+
+        The account stays: its service (Last.fm, Libre.fm or a custom server) and, once
+        approved, its user.
+        """
         entry = self._get_reconfigure_entry()
+        custom = entry.data[CONF_SERVICE] == CUSTOM_ID
+        submitted = None if user_input is None else entry.data | _filled(user_input)
+        if custom and submitted is not None and _is_known_service(submitted[CONF_API_ROOT]):
+            self._lastfm_error = "lastfm_other_service"
+            submitted = None
+        if submitted is not None:  # no approval for an account another entry has
+            self._lastfm_abort_if_other_entry(
+                unique_id_of(submitted[CONF_API_ROOT], entry.data[CONF_USERNAME])
+            )
         return await self._lastfm_async_approval_form(
             "lastfm_reconfigure",
-            RECONFIGURE_SCHEMA,
-            None if user_input is None else entry.data | _filled(user_input),
+            RECONFIGURE_CUSTOM_SCHEMA if custom else RECONFIGURE_SCHEMA,
+            submitted,
             _filled(user_input or entry.data, drop=CONF_API_SECRET),
             username=entry.data[CONF_USERNAME],
         )
+
+    def _lastfm_abort_if_other_entry(self, unique_id: str) -> None:
+        """Abort reconfiguring an entry onto the account of another entry."""
+        other = self.hass.config_entries.async_entry_for_domain_unique_id(self.handler, unique_id)
+        if other is not None and other.entry_id != self._get_reconfigure_entry().entry_id:
+            reason = "already_configured"
+            raise AbortFlow(reason)
 
     @callback
     @override
@@ -467,29 +487,37 @@ class LastfmFlow(ConfigFlow):
             CONF_SESSION_KEY: session.key,
             CONF_USERNAME: session.name,
         }
-        title = session.name if api.service == LASTFM else f"{session.name} ({api.name})"
+        title = title_of(data)
         if self.source == SOURCE_REAUTH:
             self._abort_if_unique_id_mismatch(reason="wrong_account")
             return self.async_update_reload_and_abort(self._get_reauth_entry(), data=data)
         if self.source == SOURCE_RECONFIGURE:
             entry = self._get_reconfigure_entry()
             if session.name.lower() != entry.data[CONF_USERNAME].lower():
-                return self.async_abort(reason="wrong_account")
-            other = self.hass.config_entries.async_entry_for_domain_unique_id(
-                self.handler, unique_id
-            )
-            if other is not None and other.entry_id != entry.entry_id:
-                return self.async_abort(reason="already_configured")
+                return self.async_abort(
+                    reason="lastfm_reconfigure_wrong_account",
+                    description_placeholders={
+                        CONF_USERNAME: entry.data[CONF_USERNAME],
+                        "approved": session.name,
+                    },
+                )
+            self._lastfm_abort_if_other_entry(unique_id)
+            # Entity and device ids derive from the entry id: a new unique id leaves them be.
+            # A title the user has changed stays.
             return self.async_update_reload_and_abort(
-                entry, unique_id=unique_id, title=title, data=data
+                entry,
+                unique_id=unique_id,
+                title=title if entry.title == title_of(entry.data) else entry.title,
+                data=data,
             )
         self._abort_if_unique_id_configured()
         return self.async_create_entry(title=title, data=data)
 
 
-def unique_id_of(api_root: str, username: str) -> str:
-    """Return the unique id of an account: the API root and the lower-cased user name."""
-    return f"{api_root}#{username.lower()}"
+def _is_known_service(api_root: str) -> bool:
+    """Return whether an API root is the one of Last.fm or Libre.fm, however it is spelt."""
+    root = normalize_api_root(api_root)
+    return any(root == normalize_api_root(known.api_root) for known in KNOWN_SERVICES.values())
 
 
 def _required[T](value: T | None) -> T:

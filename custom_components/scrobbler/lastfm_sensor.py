@@ -10,19 +10,27 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import EntityCategory
+from homeassistant.const import CONF_USERNAME, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import DOMAIN
+from .const import CONF_API_ROOT, CONF_SERVICE, DOMAIN
 from .lastfm.models import RecentTrack
-from .lastfm_account import ConnectionState, LastfmAccountCoordinator, LastfmConfigEntry
+from .lastfm.services import service_name
+from .lastfm_coordinator import (
+    ConnectionState,
+    LastfmAccountCoordinator,
+    LastfmAccountState,
+    LastfmConfigEntry,
+)
 
 # The longest state Home Assistant stores.
 MAX_STATE_LENGTH = 255
+# The model of every account's device (the manufacturer is the service).
+DEVICE_MODEL = "Account"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,9 +38,16 @@ class LastfmSensorEntityDescription(SensorEntityDescription):
     """A sensor of a Last.fm account and how it reads the coordinator."""
 
     value_fn: Callable[[LastfmAccountCoordinator], StateType]
-    attributes_fn: Callable[[LastfmAccountCoordinator], dict[str, Any]] | None = None
+    attributes_fn: Callable[[LastfmAccountCoordinator], dict[str, Any] | None] | None = None
     # Whether the sensor keeps reporting while the account cannot be polled.
     always_available: bool = False
+
+
+def _polled[T](
+    read: Callable[[LastfmAccountState], T],
+) -> Callable[[LastfmAccountCoordinator], T | None]:
+    """Read what the last successful poll returned (nothing before the first one)."""
+    return lambda coordinator: None if coordinator.data is None else read(coordinator.data)
 
 
 def _track_state(track: RecentTrack | None) -> str | None:
@@ -50,8 +65,8 @@ def _track_attributes(track: RecentTrack | None) -> dict[str, Any]:
     }
 
 
-def _last_scrobble_attributes(coordinator: LastfmAccountCoordinator) -> dict[str, Any]:
-    track = coordinator.data.last_scrobble
+def _last_scrobble_attributes(state: LastfmAccountState) -> dict[str, Any]:
+    track = state.last_scrobble
     played_at = track and track.played_at
     return _track_attributes(track) | {"played_at": played_at and played_at.isoformat()}
 
@@ -60,20 +75,20 @@ SENSORS: tuple[LastfmSensorEntityDescription, ...] = (
     LastfmSensorEntityDescription(
         key="now_playing",
         translation_key="now_playing",
-        value_fn=lambda coordinator: _track_state(coordinator.data.now_playing),
-        attributes_fn=lambda coordinator: _track_attributes(coordinator.data.now_playing),
+        value_fn=_polled(lambda state: _track_state(state.now_playing)),
+        attributes_fn=_polled(lambda state: _track_attributes(state.now_playing)),
     ),
     LastfmSensorEntityDescription(
         key="last_scrobble",
         translation_key="last_scrobble",
-        value_fn=lambda coordinator: _track_state(coordinator.data.last_scrobble),
-        attributes_fn=_last_scrobble_attributes,
+        value_fn=_polled(lambda state: _track_state(state.last_scrobble)),
+        attributes_fn=_polled(_last_scrobble_attributes),
     ),
     LastfmSensorEntityDescription(
         key="scrobbles",
         translation_key="scrobbles",
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda coordinator: coordinator.data.user.playcount,
+        value_fn=_polled(lambda state: state.user.playcount),
     ),
     LastfmSensorEntityDescription(
         key="connection",
@@ -97,6 +112,28 @@ async def async_setup_sensors(
     async_add_entities(LastfmSensor(coordinator, description) for description in SENSORS)
 
 
+def sensor_unique_id(entry_id: str, key: str) -> str:
+    """Return the unique id of a sensor of an account: from the entry id, which never changes."""
+    return f"{entry_id}_{key}"
+
+
+def device_info(entry: LastfmConfigEntry, coordinator: LastfmAccountCoordinator) -> DeviceInfo:
+    """Return the service device of an account.
+
+    Its identifier is the entry id, which never changes; its name is the user name, so that
+    entity ids read ``sensor.<user>_now_playing`` whatever the server.
+    """
+    state = coordinator.data
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.data[CONF_USERNAME],
+        manufacturer=service_name(entry.data[CONF_SERVICE], entry.data[CONF_API_ROOT]),
+        model=DEVICE_MODEL,
+        entry_type=DeviceEntryType.SERVICE,
+        configuration_url=None if state is None else state.user.url,
+    )
+
+
 class LastfmSensor(CoordinatorEntity[LastfmAccountCoordinator], SensorEntity):
     """A sensor of a Last.fm account, on the account's service device."""
 
@@ -110,14 +147,8 @@ class LastfmSensor(CoordinatorEntity[LastfmAccountCoordinator], SensorEntity):
         super().__init__(coordinator)
         self.entity_description = description
         entry = coordinator.config_entry
-        account = entry.unique_id or entry.entry_id
-        self._attr_unique_id = f"{account}_{description.key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, account)},
-            name=entry.title,
-            entry_type=DeviceEntryType.SERVICE,
-            configuration_url=coordinator.data.user.url,
-        )
+        self._attr_unique_id = sensor_unique_id(entry.entry_id, description.key)
+        self._attr_device_info = device_info(entry, coordinator)
 
     @property
     @override

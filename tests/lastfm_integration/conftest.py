@@ -21,11 +21,13 @@ from custom_components.scrobbler.const import (
     CONF_SERVICE,
     CONF_SESSION_KEY,
     DOMAIN,
+    ENTRY_MINOR_VERSION,
+    ENTRY_VERSION,
     EntryKind,
 )
 from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.services import CUSTOM_ID
-from custom_components.scrobbler.lastfm_flow import unique_id_of
+from custom_components.scrobbler.lastfm_account import title_of, unique_id_of
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
 
 
@@ -60,6 +62,16 @@ def keys_input(server: FakeLastfm, **overrides: str) -> dict[str, str]:
     } | overrides
 
 
+def reconfigure_input(server: FakeLastfm, **overrides: str) -> dict[str, str]:
+    """Return the reconfigure form of an entry on a custom server: the fake."""
+    return {
+        CONF_API_ROOT: server.api_root,
+        CONF_AUTH_URL: server.auth_url,
+        CONF_API_KEY: API_KEY,
+        CONF_API_SECRET: API_SECRET,
+    } | overrides
+
+
 def entry_data(server: FakeLastfm, session_key: str, username: str = USERNAME) -> dict[str, str]:
     """Return the data of an entry of the fake service."""
     return {
@@ -77,11 +89,14 @@ def entry_data(server: FakeLastfm, session_key: str, username: str = USERNAME) -
 @pytest.fixture
 def lastfm_entry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> MockConfigEntry:
     """An entry of the fake's user, with a session issued by the fake (not set up)."""
+    data = entry_data(lastfm_server, lastfm_server.issue_session(USERNAME))
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title=USERNAME,
+        title=title_of(data),
         unique_id=unique_id_of(lastfm_server.api_root, USERNAME),
-        data=entry_data(lastfm_server, lastfm_server.issue_session(USERNAME)),
+        data=data,
+        version=ENTRY_VERSION,
+        minor_version=ENTRY_MINOR_VERSION,
     )
     entry.add_to_hass(hass)
     return entry
@@ -99,6 +114,17 @@ async def start_flow(hass: HomeAssistant, step_id: str = "lastfm_api_key") -> st
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == step_id
     return result["flow_id"]
+
+
+async def approve_and_finish(
+    hass: HomeAssistant, server: FakeLastfm, flow_id: str, user: str = USERNAME
+) -> FlowResult:
+    """Approve the pending token as ``user``, then take the flow's next step."""
+    server.approve_pending(user)
+    await hass.async_block_till_done()
+    result: FlowResult = await hass.config_entries.flow.async_configure(flow_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return result
 
 
 async def wait_until(condition: Callable[[], bool]) -> None:

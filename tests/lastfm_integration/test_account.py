@@ -1,22 +1,36 @@
 """A Last.fm entry at runtime: setup, polling, sensors and the state of the connection."""
 
+import ast
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+import re
 import time
+from typing import Any
+from urllib.parse import urlsplit
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components import automation
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import CoreState, HomeAssistant, State
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    async_mock_service,
+)
+import yaml
 
 from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
 from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.models import Scrobble, Track
-from custom_components.scrobbler.lastfm_account import UPDATE_INTERVAL, LastfmConfigEntry
+from custom_components.scrobbler.lastfm_coordinator import UPDATE_INTERVAL, LastfmConfigEntry
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
+
+from .conftest import approve_and_finish, keys_input, start_flow
 
 NOW_PLAYING = "sensor.alice_now_playing"
 LAST_SCROBBLE = "sensor.alice_last_scrobble"
@@ -101,12 +115,23 @@ async def test_one_service_device_per_account(
     assert len(devices) == 1
     device = devices[0]
     assert device.entry_type is dr.DeviceEntryType.SERVICE
+    # Named after the user, the entity ids carry no address: sensor.alice_now_playing.
     assert device.name == USERNAME
+    assert device.manufacturer == urlsplit(lastfm_server.api_root).netloc
+    assert device.model == "Account"
+    assert device.identifiers == {(DOMAIN, lastfm_entry.entry_id)}
     assert device.configuration_url == f"https://www.last.fm/user/{USERNAME}"
     entities = er.async_entries_for_config_entry(entity_registry, lastfm_entry.entry_id)
+    # From the entry id, which never changes (the unique id embeds the API root).
     assert {entity.unique_id for entity in entities} == {
-        f"{lastfm_entry.unique_id}_{key}"
+        f"{lastfm_entry.entry_id}_{key}"
         for key in ("now_playing", "last_scrobble", "scrobbles", "connection")
+    }
+    assert {entity.entity_id for entity in entities} == {
+        NOW_PLAYING,
+        LAST_SCROBBLE,
+        SCROBBLES,
+        CONNECTION,
     }
     assert all(entity.device_id == device.id for entity in entities)
     connection = entity_registry.async_get(CONNECTION)
@@ -257,14 +282,65 @@ async def test_revoked_session_at_runtime_starts_reauth(
     assert flows[0]["context"]["entry_id"] == lastfm_entry.entry_id
 
 
-async def test_revoked_session_at_setup_starts_reauth(
-    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+@pytest.mark.parametrize("code", [9, 4])
+async def test_session_rejected_at_setup_loads_and_starts_reauth(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    code: int,
 ) -> None:
-    lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
-    assert not await hass.config_entries.async_setup(lastfm_entry.entry_id)
-    assert lastfm_entry.state is ConfigEntryState.SETUP_ERROR
+    """The entry loads so that the connection sensor can say `auth_failed`."""
+    lastfm_server.fail_next(code, method="user.getInfo")
+    await set_up(hass, lastfm_entry)
+
+    assert lastfm_entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, CONNECTION).state == "auth_failed"
+    for entity_id in (NOW_PLAYING, LAST_SCROBBLE, SCROBBLES):
+        assert state_of(hass, entity_id).state == STATE_UNAVAILABLE
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    assert flows[0]["context"]["entry_id"] == lastfm_entry.entry_id
+
+    # Rejected once only: the next poll finds the session good again.
+    await poll(hass, freezer)
+    assert state_of(hass, CONNECTION).state == "connected"
+    assert state_of(hass, SCROBBLES).state == "1234"
+
+
+async def test_revoked_session_at_setup_starts_reauth(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: LastfmConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The entry loads with the session rejected; once approved again, it reloads."""
+    lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
+    await set_up(hass, lastfm_entry)
+    assert state_of(hass, CONNECTION).state == "auth_failed"
+    # Nothing polled yet: a track sent as now playing waits for a poll.
+    lastfm_entry.runtime_data.coordinator.async_set_now_playing(Track("Can", "Halleluhwah"))
+    assert state_of(hass, NOW_PLAYING).state == STATE_UNAVAILABLE
+    # One more poll at most while the user has not approved: the key stays rejected.
+    before = len(lastfm_server.requests)
+    await poll(hass, freezer)
+    await poll(hass, freezer)
+    assert len(lastfm_server.requests) - before <= 1
+    assert state_of(hass, CONNECTION).state == "auth_failed"
+
+    [flow] = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    lastfm_server.approve_pending(USERNAME)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"])
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    assert result["reason"] == "reauth_successful"
+    assert lastfm_entry.state is ConfigEntryState.LOADED
+    assert state_of(hass, CONNECTION).state == "connected"
+    assert state_of(hass, SCROBBLES).state == "1234"
+    [device] = dr.async_entries_for_config_entry(dr.async_get(hass), lastfm_entry.entry_id)
+    assert device.configuration_url == f"https://www.last.fm/user/{USERNAME}"
 
 
 async def test_service_down_at_setup_retries(
@@ -287,3 +363,88 @@ async def test_unload_and_remove(
     assert state.state == STATE_UNAVAILABLE
     await hass.config_entries.async_remove(lastfm_entry.entry_id)
     assert hass.config_entries.async_get_entry(lastfm_entry.entry_id) is None
+
+
+def readme_automation() -> dict[str, Any]:
+    """Return the README's automation that tells when the session is rejected, as documented."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.search(
+        r"```yaml\n(automation:\n  - alias: \"Last.fm needs attention\".*?)```", readme, re.DOTALL
+    )
+    assert found is not None
+    config: dict[str, Any] = yaml.safe_load(found.group(1))
+    return config
+
+
+@pytest.mark.parametrize(("revoked", "notified"), [(True, 1), (False, 0)])
+async def test_readme_automation_fires_for_a_session_rejected_at_startup(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    revoked: bool,
+    notified: int,
+) -> None:
+    """At startup the entry sets the sensor before automations listen; the README copes."""
+    notifications = async_mock_service(hass, "notify", "notify")
+    hass.set_state(CoreState.not_running)
+    assert await async_setup_component(hass, automation.DOMAIN, readme_automation())
+    if revoked:
+        lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
+    await set_up(hass, lastfm_entry)
+    assert state_of(hass, CONNECTION).state == ("auth_failed" if revoked else "connected")
+    assert notifications == []
+
+    await hass.async_start()
+    await hass.async_block_till_done()
+    assert len(notifications) == notified
+
+
+async def test_readme_automation_fires_for_a_session_rejected_at_runtime(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    notifications = async_mock_service(hass, "notify", "notify")
+    assert await async_setup_component(hass, automation.DOMAIN, readme_automation())
+    await set_up(hass, lastfm_entry)
+    await poll(hass, freezer)
+    assert notifications == []
+
+    lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
+    await poll(hass, freezer)
+    assert len(notifications) == 1
+    assert "alice" in notifications[0].data["message"]
+
+
+async def test_entity_ids_of_a_custom_server_carry_no_address(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    """An account added through the flow: entity ids read sensor.<user>_<sensor>."""
+    flow_id = await start_flow(hass)
+    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    result = await approve_and_finish(hass, lastfm_server, flow_id)
+
+    entry = result["result"]
+    assert entry.title == f"{USERNAME} on {urlsplit(lastfm_server.api_root).netloc}"
+    assert entry.state is ConfigEntryState.LOADED
+    assert sorted(hass.states.async_entity_ids("sensor")) == sorted(
+        [NOW_PLAYING, LAST_SCROBBLE, SCROBBLES, CONNECTION]
+    )
+
+
+@pytest.mark.parametrize(
+    "module", ["lastfm_account.py", "lastfm_coordinator.py", "lastfm_sensor.py"]
+)
+def test_no_import_inside_a_function(module: str) -> None:
+    """Imports run when the module loads, never in the event loop (a blocking import)."""
+    source = Path(__file__).parents[2] / "custom_components" / "scrobbler" / module
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    late = [
+        f"{module}:{node.lineno}"
+        for function in ast.walk(tree)
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert late == []

@@ -29,10 +29,25 @@ async def test_diagnostics(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, lastfm_entry)
 
     # The fake listens on a port of its own each run.
-    assert diagnostics == snapshot(exclude=props("unique_id", "api_root", "auth_url"))
+    assert diagnostics == snapshot(exclude=props("unique_id", "api_root", "auth_url", "title"))
     text = str(diagnostics)
     for secret in (API_KEY, API_SECRET, lastfm_entry.data[CONF_SESSION_KEY]):
         assert secret not in text
+
+
+async def test_diagnostics_of_a_session_rejected_at_setup(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+) -> None:
+    """The entry loads without a poll having succeeded: diagnostics say so."""
+    lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
+    assert await hass.config_entries.async_setup(lastfm_entry.entry_id)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, lastfm_entry)
+    assert diagnostics["connection"] == "auth_failed"
+    assert diagnostics["last_update_success"] is False
+    assert diagnostics["account"] is None
 
 
 async def test_no_secret_in_the_logs(

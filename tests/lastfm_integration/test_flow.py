@@ -58,7 +58,7 @@ async def test_flow_goes_on_by_itself_when_approved_while_polling(
     assert current_step(hass, flow_id)["type"] is FlowResultType.SHOW_PROGRESS_DONE
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == f"{USERNAME} (127.0.0.1:{urlsplit(lastfm_server.api_root).port})"
+    assert result["title"] == f"{USERNAME} on 127.0.0.1:{urlsplit(lastfm_server.api_root).port}"
     session_key = lastfm_server.issue_session(USERNAME)
     assert result["data"] == {
         CONF_KIND: "lastfm",
@@ -75,10 +75,10 @@ async def test_flow_goes_on_by_itself_when_approved_while_polling(
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
-async def test_title_of_an_account_on_lastfm_is_the_user_name(
+async def test_title_of_an_account_on_lastfm_names_lastfm(
     hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
 ) -> None:
-    """Last.fm itself, at the fake's address: the title has no service name."""
+    """Last.fm itself, at the fake's address: the title names Last.fm, not the address."""
     at_fake = LASTFM.__class__(LASTFM.id, lastfm_server.api_root, lastfm_server.auth_url)
     with (
         patch("custom_components.scrobbler.lastfm_flow.KNOWN_SERVICES", {LASTFM.id: at_fake}),
@@ -92,7 +92,7 @@ async def test_title_of_an_account_on_lastfm_is_the_user_name(
         await hass.async_block_till_done()
         result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == USERNAME
+    assert result["title"] == f"{USERNAME} on Last.fm"
     assert result["data"][CONF_SERVICE] == "lastfm"
 
 
