@@ -52,7 +52,7 @@ async def test_server_gone_before_the_sign_in(
     await choose(hass, flow_id, "music_assistant_login")
     await ma_server.stop()
     result = await hass.config_entries.flow.async_configure(flow_id, LOGIN)
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "music_assistant_cannot_connect"}
 
 
 async def test_server_too_new_for_the_client(
