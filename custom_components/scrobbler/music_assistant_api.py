@@ -229,9 +229,9 @@ def _raise_setup_error(err: BaseException) -> None:
 # At debug level the client library logs every websocket frame: the ``auth`` command carries the
 # token and the answer to ``auth/token/create`` is a new token. The library's loggers are shared
 # with every other user of the library (Home Assistant's own Music Assistant integration among
-# them), so the filter below changes only the records logged while the library works for a
-# client of this integration: ``TidyMusicAssistantClient`` marks that work in a context variable,
-# which the tasks it starts inherit.
+# them), so the filter below changes only the records logged while a connection of this
+# integration sends or receives a frame: ``TidyWebsocketsConnection`` marks that in a context
+# variable.
 
 _OUR_CLIENT: ContextVar[bool] = ContextVar("scrobbler_music_assistant_client", default=False)
 _SECRET_FIELD = re.compile(r"""(['"](?:token|access_token)['"]\s*:\s*)(['"])[^'"]*\2""")
@@ -310,7 +310,23 @@ def _cancel_heartbeat(websocket: object) -> None:
 
 
 class TidyWebsocketsConnection(WebsocketsConnection):
-    """The library's websocket connection, leaving no heartbeat timer behind when it closes."""
+    """The library's websocket connection, for a client of this integration.
+
+    What the library logs while this connection sends or receives a frame has its tokens
+    redacted (see ``RedactSecretsFilter``); nothing else is marked, so the callbacks the client
+    calls with an event, and what they start, are not. It leaves no heartbeat timer behind when
+    it closes.
+    """
+
+    @override
+    async def send_message(self, message: dict[str, Any]) -> None:
+        with _as_our_client():
+            await super().send_message(message)
+
+    @override
+    async def receive_message(self) -> dict[str, Any]:
+        with _as_our_client():
+            return await super().receive_message()
 
     @override
     async def disconnect(self) -> None:
@@ -325,12 +341,7 @@ class TidyWebsocketsConnection(WebsocketsConnection):
 
 
 class TidyMusicAssistantClient(MusicAssistantClient):
-    """A ``MusicAssistantClient`` of this integration.
-
-    Its connection closes without leftovers, and what the library logs while it works for this
-    client has its tokens redacted (see ``RedactSecretsFilter``); the library's other clients,
-    such as Home Assistant's own Music Assistant integration, log as before.
-    """
+    """A ``MusicAssistantClient`` of this integration, on a ``TidyWebsocketsConnection``."""
 
     def __init__(
         self, server_url: str, aiohttp_session: aiohttp.ClientSession, token: str | None
@@ -339,35 +350,6 @@ class TidyMusicAssistantClient(MusicAssistantClient):
         install_log_redaction()
         super().__init__(server_url, aiohttp_session, token=token)
         self.connection = TidyWebsocketsConnection(server_url, aiohttp_session, token)
-
-    @override
-    async def connect(self) -> None:
-        with _as_our_client():
-            await super().connect()
-
-    @override
-    async def send_command(
-        self, command: str, require_schema: int | None = None, **kwargs: Any
-    ) -> Any:
-        with _as_our_client():
-            return await super().send_command(command, require_schema, **kwargs)
-
-    @override
-    async def send_command_no_wait(
-        self, command: str, require_schema: int | None = None, **kwargs: Any
-    ) -> None:
-        with _as_our_client():
-            await super().send_command_no_wait(command, require_schema, **kwargs)
-
-    @override
-    async def start_listening(self, init_ready: asyncio.Event | None = None) -> None:
-        with _as_our_client():
-            await super().start_listening(init_ready)
-
-    @override
-    async def disconnect(self) -> None:
-        with _as_our_client():
-            await super().disconnect()
 
 
 async def close_client(client: MusicAssistantClient) -> None:

@@ -17,6 +17,7 @@ from custom_components.scrobbler.music_assistant_api import (
     MusicAssistantSetupError,
     RedactSecretsFilter,
     SetupError,
+    TidyMusicAssistantClient,
     async_get_server_info,
     async_login,
     install_log_redaction,
@@ -194,6 +195,26 @@ async def test_other_clients_of_the_library_log_as_before(
             pass
     assert "Publishing message" in caplog.text
     assert MA_TOKEN in caplog.text
+
+
+async def test_only_the_frames_of_our_connections_are_marked(
+    ma_server: FakeMusicAssistantServer,
+) -> None:
+    """What an event leads to (state writes, automations, other integrations) is not marked."""
+    marks: list[bool] = []
+    async with ClientSession() as session:
+        client = TidyMusicAssistantClient(ma_server.url, session, MA_TOKEN)
+        client.subscribe(lambda _event: marks.append(music_assistant_api._OUR_CLIENT.get()))
+        ready = asyncio.Event()
+        listening = asyncio.create_task(client.start_listening(ready))
+        await asyncio.wait_for(ready.wait(), 5)
+        await ma_server.add_player("second", "Second")
+        await client.send_command("info")  # answered after the events
+        await asyncio.sleep(0)
+        await music_assistant_api.close_client(client)
+        await listening
+    assert marks
+    assert not any(marks)
 
 
 async def test_revocation_answered_by_a_closed_socket(
