@@ -86,12 +86,13 @@ def _sign_in_way(
 ) -> tuple[str, str] | str | None:
     """Return ``(username, password)`` or the token the user entered; fill ``errors`` if unclear.
 
-    Exactly one way: a username with its password, or a token.
+    Exactly one way: a username with its password, or a token. A username without a password
+    beside a token is the one the form kept after a failed sign-in: the token is meant.
     """
     username = str(user_input.get(CONF_USERNAME) or "").strip()
     password = str(user_input.get(CONF_PASSWORD) or "")
     token = str(user_input.get(CONF_TOKEN) or "").strip()
-    if token and (username or password):
+    if token and password:
         errors["base"] = "music_assistant_two_ways"
     elif token:
         return token

@@ -141,6 +141,28 @@ async def test_login_refused_by_a_server_that_is_not_set_up(
     assert result["errors"] == {"base": "login_failed"}
 
 
+async def test_token_after_a_failed_password(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    """The form keeps the username after a failed sign-in; a token pasted then is meant."""
+    flow_id, _ = await submit_server(hass, ma_server.url)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested == {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: None, CONF_TOKEN: None}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: MA_USERNAME, CONF_TOKEN: MA_TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_TOKEN] == MA_TOKEN
+    assert ma_server.tokens_created == []
+
+
 async def test_pasted_token(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> None:
     flow_id, _ = await submit_server(hass, ma_server.url)
     await choose(hass, flow_id, "music_assistant_token")
