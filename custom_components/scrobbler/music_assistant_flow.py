@@ -66,9 +66,10 @@ def ma_title(url: str) -> str:
     return f"Music Assistant ({URL(url).host})"
 
 
-def _legacy_titles(url: str, server_name: str | None) -> set[str]:
-    """Return the titles earlier versions gave the entry of a server at ``url``."""
-    titles = {f"Music Assistant {URL(url).host}"}
+def _titles_made(url: str, server_name: str | None) -> set[str]:
+    """Return the titles this integration gives, or gave, the entry of a server at ``url``."""
+    # Earlier versions used the server's name, or "Music Assistant host".
+    titles = {ma_title(url), f"Music Assistant {URL(url).host}"}
     if server_name:
         titles.add(server_name)
     return titles
@@ -110,7 +111,7 @@ def _sign_in_way(
 class MusicAssistantFlow(ConfigFlow):
     """Steps that add, reauthenticate and reconfigure a Music Assistant entry."""
 
-    # The server being added or signed in to again.
+    # The server being added or signed in to again, and the name it announced (zeroconf).
     _ma_url: str = ""
     _ma_verify_ssl: bool = True
     _ma_name: str | None = None
@@ -211,12 +212,11 @@ class MusicAssistantFlow(ConfigFlow):
             if info is not None:
                 await self.async_set_unique_id(info.server_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_server")
-                old_titles = _legacy_titles(entry.data[CONF_URL], info.name)
-                old_titles.add(ma_title(entry.data[CONF_URL]))
+                made = entry.title in _titles_made(entry.data[CONF_URL], info.name)
                 return self.async_update_reload_and_abort(
                     entry,
                     # A title this integration made follows the address; a user's stays.
-                    title=ma_title(self._ma_url) if entry.title in old_titles else entry.title,
+                    title=ma_title(self._ma_url) if made else entry.title,
                     data_updates={CONF_URL: self._ma_url, CONF_VERIFY_SSL: self._ma_verify_ssl},
                 )
         return self.async_show_form(
@@ -308,7 +308,6 @@ class MusicAssistantFlow(ConfigFlow):
         except MusicAssistantSetupError as err:
             errors["base"] = _error_key(err.error)
             return None
-        self._ma_name = info.name
         return info
 
     async def _async_ma_after_server_info(self, info: ServerInfoMessage) -> ConfigFlowResult:
