@@ -242,7 +242,7 @@ LIBRARY_LOGGERS: Final = ("music_assistant_client", "music_assistant_client.conn
 
 @contextmanager
 def _as_our_client() -> Iterator[None]:
-    """Mark what runs inside as work of a client of this integration."""
+    """Mark what runs inside as the work of a connection of this integration."""
     marker = _OUR_CLIENT.set(True)
     try:
         yield
