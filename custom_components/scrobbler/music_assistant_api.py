@@ -318,15 +318,16 @@ class TidyWebsocketsConnection(WebsocketsConnection):
     it closes.
     """
 
+    # Arguments are passed on as they come, so that a release that adds some breaks nothing.
     @override
-    async def send_message(self, message: dict[str, Any]) -> None:
+    async def send_message(self, *args: Any, **kwargs: Any) -> None:
         with _as_our_client():
-            await super().send_message(message)
+            await super().send_message(*args, **kwargs)
 
     @override
-    async def receive_message(self) -> dict[str, Any]:
+    async def receive_message(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         with _as_our_client():
-            return await super().receive_message()
+            return await super().receive_message(*args, **kwargs)
 
     @override
     async def disconnect(self) -> None:
