@@ -188,8 +188,15 @@ async def test_music_assistant_paths(
     for url in ("ftp://nowhere", stopped.api_root):
         await configure(hass, flow_id, {CONF_URL: url, "verify_ssl": True})
     await configure(hass, flow_id, {CONF_URL: server.url, "verify_ssl": True})
-    await configure(hass, flow_id, {"next_step_id": "music_assistant_login"})
-    await configure(hass, flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "wrong"})
+    # The sign-in form takes exactly one way: a username and password, or a token.
+    for form in (
+        {},
+        {CONF_PASSWORD: MA_PASSWORD, CONF_TOKEN: MA_TOKEN},
+        {CONF_USERNAME: MA_USERNAME},
+        {CONF_PASSWORD: MA_PASSWORD},
+        {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "wrong"},
+    ):
+        await configure(hass, flow_id, form)
     result = await configure(
         hass, flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: MA_PASSWORD}
     )
@@ -214,7 +221,6 @@ async def test_music_assistant_paths(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_REAUTH, "entry_id": entry.entry_id}, data=entry.data
     )
-    await configure(hass, result["flow_id"], {"next_step_id": "music_assistant_token"})
     await configure(hass, result["flow_id"], {CONF_TOKEN: "wrong"})
     await configure(hass, result["flow_id"], {CONF_TOKEN: MA_TOKEN})
     for url in (other.url, server.url):
@@ -224,10 +230,13 @@ async def test_music_assistant_paths(
         await configure(hass, result["flow_id"], {CONF_URL: url, "verify_ssl": True})
 
     assert seen(check_flow_translations) >= {
-        "step.music_assistant", "step.music_assistant_auth", "step.music_assistant_login",
-        "step.music_assistant_token", "step.music_assistant_discovery_confirm",
-        "step.music_assistant_reconfigure", "error.invalid_url", "error.cannot_connect",
-        "error.invalid_auth", "abort.already_configured", "abort.invalid_discovery_info",
+        "step.music_assistant", "step.music_assistant_auth",
+        "step.music_assistant_reauth_confirm", "step.music_assistant_discovery_confirm",
+        "step.music_assistant_reconfigure", "error.invalid_url",
+        "error.music_assistant_cannot_connect", "error.invalid_auth",
+        "error.music_assistant_no_way", "error.music_assistant_two_ways",
+        "error.music_assistant_password_missing", "error.music_assistant_username_missing",
+        "abort.music_assistant_already_configured", "abort.invalid_discovery_info",
         "abort.already_in_progress", "abort.reauth_successful", "abort.wrong_server",
         "abort.reconfigure_successful",
     }  # fmt: skip
@@ -254,15 +263,14 @@ async def test_music_assistant_server_errors(
         tls.url,
     ):
         await configure(hass, flow_id, {CONF_URL: url, "verify_ssl": True})
-    for server, step, form in (
-        (plain, "music_assistant_login", {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "x"}),
-        (too_new, "music_assistant_token", {CONF_TOKEN: MA_TOKEN}),
+    for server, form in (
+        (plain, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "x"}),
+        (too_new, {CONF_TOKEN: MA_TOKEN}),
     ):
         result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
         flow_id = result["flow_id"]
         await configure(hass, flow_id, {"next_step_id": "music_assistant"})
         await configure(hass, flow_id, {CONF_URL: server.url, "verify_ssl": True})
-        await configure(hass, flow_id, {"next_step_id": step})
         await configure(hass, flow_id, form)
 
     assert seen(check_flow_translations) >= {

@@ -6,8 +6,9 @@ reason for a refusal) is done with the same HTTP call the library makes.
 """
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
+from contextvars import ContextVar
 from enum import StrEnum
 from http import HTTPStatus
 import logging
@@ -21,6 +22,7 @@ from music_assistant_client.auth_helpers import get_server_info
 from music_assistant_client.connection import WebsocketsConnection
 from music_assistant_client.exceptions import (
     CannotConnect,
+    ConnectionClosed,
     InvalidServerVersion,
     MusicAssistantClientException,
 )
@@ -223,32 +225,130 @@ def _raise_setup_error(err: BaseException) -> None:
     raise MusicAssistantSetupError(SetupError.CANNOT_CONNECT) from err
 
 
-class TidyWebsocketsConnection(WebsocketsConnection):
-    """The library's websocket connection, leaving no heartbeat timer behind when it closes.
+# --- Keeping secrets out of the log -------------------------------------------------------------
+# At debug level the client library logs every websocket frame: the ``auth`` command carries the
+# token and the answer to ``auth/token/create`` is a new token. The library's loggers are shared
+# with every other user of the library (Home Assistant's own Music Assistant integration among
+# them), so the filter below changes only the records logged while a connection of this
+# integration sends or receives a frame: ``TidyWebsocketsConnection`` marks that in a context
+# variable.
 
-    When the client closes the websocket, aiohttp re-arms the heartbeat timer on the server's
-    close frame (``ClientWebSocketResponse._send_heartbeat``): it would outlive the connection,
-    by up to a minute, for every disconnect (including the ones ``connect()`` makes when the
-    token is rejected).
+_OUR_CLIENT: ContextVar[bool] = ContextVar("scrobbler_music_assistant_client", default=False)
+_SECRET_FIELD = re.compile(r"""(['"](?:token|access_token)['"]\s*:\s*)(['"])[^'"]*\2""")
+_STRING_RESULT = re.compile(r"""(\\?["']result\\?["']\s*:\s*)(\\?["'])[^"'\\]*\2""")
+REDACTED: Final = "**REDACTED**"
+LIBRARY_LOGGERS: Final = ("music_assistant_client", "music_assistant_client.connection")
+
+
+@contextmanager
+def _as_our_client() -> Iterator[None]:
+    """Mark what runs inside as the work of a connection of this integration."""
+    marker = _OUR_CLIENT.set(True)
+    try:
+        yield
+    finally:
+        _OUR_CLIENT.reset(marker)
+
+
+class RedactSecretsFilter(logging.Filter):
+    """Redact tokens from the frames the client library logs for a client of this integration."""
+
+    @override
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite a record of our clients that may carry a token; never drop a record."""
+        if not _OUR_CLIENT.get():
+            return True
+        try:
+            message = record.getMessage()
+        except TypeError, ValueError:
+            return True
+        redacted = _SECRET_FIELD.sub(rf"\1\2{REDACTED}\2", message)
+        redacted = _STRING_RESULT.sub(rf"\1\2{REDACTED}\2", redacted)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        return True
+
+
+_REDACT_FILTER = RedactSecretsFilter()
+
+
+def install_log_redaction() -> None:
+    """Attach the redaction filter to the loggers of the client library (once).
+
+    Called when the first client of this integration is made, not on import.
     """
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if _REDACT_FILTER not in logger.filters:
+            logger.addFilter(_REDACT_FILTER)
+
+
+# --- Clients ------------------------------------------------------------------------------------
+
+
+# Private names of the libraries, used only where they offer no public way (each use is guarded).
+_WEBSOCKET: Final = "_ws_client"  # music_assistant_client's WebsocketsConnection
+_CANCEL_HEARTBEAT: Final = "_cancel_heartbeat"  # aiohttp's ClientWebSocketResponse
+
+
+def _cancel_heartbeat(websocket: object) -> None:
+    """Cancel the heartbeat timer of a closed websocket, if this aiohttp lets us.
+
+    When the client closes a websocket, aiohttp re-arms its heartbeat timer on the server's
+    close frame (``ClientWebSocketResponse._send_heartbeat``): the timer outlives the connection
+    by up to a minute and a half, then finds the socket closed. aiohttp offers no public way to
+    cancel it. Should a release rename what is used here, the timer is left to run out.
+    """
+    cancel = getattr(websocket, _CANCEL_HEARTBEAT, None)
+    if not callable(cancel):
+        return
+    try:
+        cancel()
+    except Exception as err:  # noqa: BLE001  # a changed aiohttp must not break a disconnect
+        LOGGER.debug("Could not cancel the heartbeat of a closed websocket: %r", err)
+
+
+class TidyWebsocketsConnection(WebsocketsConnection):
+    """The library's websocket connection, for a client of this integration.
+
+    What the library logs while this connection sends or receives a frame has its tokens
+    redacted (see ``RedactSecretsFilter``); nothing else is marked, so the callbacks the client
+    calls with an event, and what they start, are not. It leaves no heartbeat timer behind when
+    it closes.
+    """
+
+    # Arguments are passed on as they come, so that a release that adds some breaks nothing.
+    @override
+    async def send_message(self, *args: Any, **kwargs: Any) -> None:
+        with _as_our_client():
+            await super().send_message(*args, **kwargs)
+
+    @override
+    async def receive_message(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        with _as_our_client():
+            return await super().receive_message(*args, **kwargs)
 
     @override
     async def disconnect(self) -> None:
-        websocket = self._ws_client
+        # The library keeps its websocket in a private attribute; without it (a renamed
+        # attribute), the disconnect is the library's own.
+        websocket = getattr(self, _WEBSOCKET, None)
         try:
             await super().disconnect()
         finally:
-            if websocket is not None:
-                websocket._cancel_heartbeat()  # noqa: SLF001  # aiohttp offers no public way
+            if isinstance(websocket, aiohttp.ClientWebSocketResponse):
+                _cancel_heartbeat(websocket)
 
 
 class TidyMusicAssistantClient(MusicAssistantClient):
-    """A ``MusicAssistantClient`` whose connection closes without leftovers."""
+    """A ``MusicAssistantClient`` of this integration, on a ``TidyWebsocketsConnection``."""
 
     def __init__(
         self, server_url: str, aiohttp_session: aiohttp.ClientSession, token: str | None
     ) -> None:
         """Create the client with a tidy connection."""
+        install_log_redaction()
         super().__init__(server_url, aiohttp_session, token=token)
         self.connection = TidyWebsocketsConnection(server_url, aiohttp_session, token)
 
@@ -307,58 +407,29 @@ async def async_create_long_lived_token(
         finally:
             # The session token is of no further use: sign it out (best effort).
             with suppress(TimeoutError, *CLIENT_ERRORS):
-                async with asyncio.timeout(REQUEST_TIMEOUT):
-                    await client.auth.logout()
+                await _async_logout(client)
         if not isinstance(token, str) or not token:
             raise MusicAssistantSetupError(SetupError.NOT_MUSIC_ASSISTANT)
         return token, info
+
+
+async def _async_logout(client: MusicAssistantClient) -> None:
+    """Sign out: the server revokes the token the client uses.
+
+    The server closes every socket that uses a token as it revokes it, before it answers the
+    command: a connection closed right after ``auth/logout`` means the token is revoked.
+    """
+    try:
+        async with asyncio.timeout(REQUEST_TIMEOUT):
+            await client.auth.logout()
+    except ConnectionClosed:
+        LOGGER.debug("Music Assistant closed the connection as it revoked the token")
 
 
 async def async_revoke_token(session: aiohttp.ClientSession, url: str, token: str) -> None:
     """Revoke a long-lived token on its server (signing out revokes the token in use)."""
     async with async_open_client(session, url, token) as client:
         try:
-            async with asyncio.timeout(REQUEST_TIMEOUT):
-                await client.auth.logout()
+            await _async_logout(client)
         except (TimeoutError, *CLIENT_ERRORS) as err:
             _raise_setup_error(err)
-
-
-# --- Keeping secrets out of the log -------------------------------------------------------------
-# At debug level the client library logs every websocket frame: the ``auth`` command carries the
-# token and the answer to ``auth/token/create`` is a new token. This filter removes both.
-
-_SECRET_FIELD = re.compile(r"""(['"](?:token|access_token)['"]\s*:\s*)(['"])[^'"]*\2""")
-_STRING_RESULT = re.compile(r"""(\\?["']result\\?["']\s*:\s*)(\\?["'])[^"'\\]*\2""")
-REDACTED: Final = "**REDACTED**"
-
-
-class RedactSecretsFilter(logging.Filter):
-    """Redact tokens from the frames the client library logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite a record that may carry a token; never drop it."""
-        try:
-            message = record.getMessage()
-        except TypeError, ValueError:
-            return True
-        redacted = _SECRET_FIELD.sub(rf"\1\2{REDACTED}\2", message)
-        redacted = _STRING_RESULT.sub(rf"\1\2{REDACTED}\2", redacted)
-        if redacted != message:
-            record.msg = redacted
-            record.args = None
-        return True
-
-
-_REDACT_FILTER = RedactSecretsFilter()
-
-
-def install_log_redaction() -> None:
-    """Attach the redaction filter to the loggers of the client library (once)."""
-    for name in ("music_assistant_client", "music_assistant_client.connection"):
-        logger = logging.getLogger(name)
-        if _REDACT_FILTER not in logger.filters:
-            logger.addFilter(_REDACT_FILTER)
-
-
-install_log_redaction()

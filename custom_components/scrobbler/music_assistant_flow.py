@@ -1,9 +1,10 @@
 """Config-flow steps of the Music Assistant branch.
 
 Server URL and TLS choice → the server's ``/info`` (unique id = its ``server_id``) → on servers
-that require sign-in (schema 28 and later) a menu: username and password, or a long-lived token
-pasted from MA's profile page. A password is only used to create a long-lived token named after
-the integration and this Home Assistant; it is never stored.
+that require sign-in (schema 28 and later) one form with both ways to sign in: a username and
+password, or a long-lived token pasted from MA's profile page. A password is only used to create
+a long-lived token named after the integration and this Home Assistant; it is never stored.
+Reauthentication shows the same form, saying which entry's token the server rejected.
 """
 
 from collections.abc import Mapping
@@ -34,8 +35,10 @@ from .music_assistant_api import (
 
 DEFAULT_URL: Final = f"http://mass.local:{DEFAULT_PORT}"
 
-STEP_LOGIN: Final = "music_assistant_login"
-STEP_TOKEN: Final = "music_assistant_token"  # noqa: S105  # a step id
+EXAMPLE_URL: Final = f"http://192.168.1.10:{DEFAULT_PORT}"
+
+STEP_AUTH: Final = "music_assistant_auth"
+STEP_REAUTH: Final = "music_assistant_reauth_confirm"
 
 SERVER_SCHEMA: Final = vol.Schema(
     {
@@ -43,25 +46,72 @@ SERVER_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_VERIFY_SSL, default=True): bool,
     }
 )
-LOGIN_SCHEMA: Final = vol.Schema(
+SIGN_IN_SCHEMA: Final = vol.Schema(
     {
-        vol.Required(CONF_USERNAME): TextSelector(
+        vol.Optional(CONF_USERNAME): TextSelector(
             TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
         ),
-        vol.Required(CONF_PASSWORD): TextSelector(
+        vol.Optional(CONF_PASSWORD): TextSelector(
             TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+        ),
+        vol.Optional(CONF_TOKEN): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
         ),
     }
 )
-TOKEN_SCHEMA: Final = vol.Schema(
-    {vol.Required(CONF_TOKEN): TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))}
-)
+
+
+def ma_title(url: str) -> str:
+    """Return the title of the entry of the server at ``url``."""
+    return f"Music Assistant ({URL(url).host})"
+
+
+def _titles_made(url: str, server_name: str | None) -> set[str]:
+    """Return the titles this integration gives, or gave, the entry of a server at ``url``."""
+    # Earlier versions used the server's name, or "Music Assistant host".
+    titles = {ma_title(url), f"Music Assistant {URL(url).host}"}
+    if server_name:
+        titles.add(server_name)
+    return titles
+
+
+def _error_key(error: SetupError) -> str:
+    """Return the translation key of the form error for a failure."""
+    if error is SetupError.CANNOT_CONNECT:
+        return "music_assistant_cannot_connect"  # names the host
+    return error.value
+
+
+def _sign_in_way(
+    user_input: dict[str, Any], errors: dict[str, str]
+) -> tuple[str, str] | str | None:
+    """Return ``(username, password)`` or the token the user entered; fill ``errors`` if unclear.
+
+    Exactly one way: a username with its password, or a token. A username without a password
+    beside a token is the one the form kept after a failed sign-in: the token is meant.
+    """
+    username = str(user_input.get(CONF_USERNAME) or "").strip()
+    password = str(user_input.get(CONF_PASSWORD) or "")
+    token = str(user_input.get(CONF_TOKEN) or "").strip()
+    if token and password:
+        errors["base"] = "music_assistant_two_ways"
+    elif token:
+        return token
+    elif username and password:
+        return username, password
+    elif username:
+        errors[CONF_PASSWORD] = "music_assistant_password_missing"
+    elif password:
+        errors[CONF_USERNAME] = "music_assistant_username_missing"
+    else:
+        errors["base"] = "music_assistant_no_way"
+    return None
 
 
 class MusicAssistantFlow(ConfigFlow):
     """Steps that add, reauthenticate and reconfigure a Music Assistant entry."""
 
-    # The server being added or signed in to again.
+    # The server being added or signed in to again, and the name it announced (zeroconf).
     _ma_url: str = ""
     _ma_verify_ssl: bool = True
     _ma_name: str | None = None
@@ -75,8 +125,8 @@ class MusicAssistantFlow(ConfigFlow):
             info = await self._async_ma_read_server(user_input, errors)
             if info is not None:
                 await self.async_set_unique_id(info.server_id, raise_on_progress=False)
-                self._abort_if_unique_id_configured(
-                    updates={CONF_URL: self._ma_url, CONF_VERIFY_SSL: self._ma_verify_ssl}
+                self._ma_abort_if_configured(
+                    {CONF_URL: self._ma_url, CONF_VERIFY_SSL: self._ma_verify_ssl}
                 )
                 return await self._async_ma_after_server_info(info)
         return self.async_show_form(
@@ -84,6 +134,7 @@ class MusicAssistantFlow(ConfigFlow):
             data_schema=self.add_suggested_values_to_schema(
                 SERVER_SCHEMA, user_input or {CONF_URL: DEFAULT_URL}
             ),
+            description_placeholders=self._ma_placeholders(),
             errors=errors,
         )
 
@@ -100,7 +151,7 @@ class MusicAssistantFlow(ConfigFlow):
             return self.async_abort(reason="invalid_discovery_info")
         await self.async_set_unique_id(server_id)
         # A known server only gets its new address.
-        self._abort_if_unique_id_configured(updates={CONF_URL: url})
+        self._ma_abort_if_configured({CONF_URL: url})
         self._ma_url = url
         self._ma_verify_ssl = True
         self._ma_name = properties.get("name") or URL(url).host
@@ -116,7 +167,7 @@ class MusicAssistantFlow(ConfigFlow):
             try:
                 info = await async_get_server_info(self._ma_session(), self._ma_url)
             except MusicAssistantSetupError as err:
-                errors["base"] = err.error
+                errors["base"] = _error_key(err.error)
             else:
                 if info.server_id != self.unique_id:
                     return self.async_abort(reason="wrong_server")
@@ -124,75 +175,15 @@ class MusicAssistantFlow(ConfigFlow):
         self._set_confirm_only()
         return self.async_show_form(
             step_id="music_assistant_discovery_confirm",
-            description_placeholders={"name": self._ma_name or self._ma_url, "url": self._ma_url},
+            description_placeholders=self._ma_placeholders(name=self._ma_name or self._ma_url),
             errors=errors,
         )
 
     async def async_step_music_assistant_auth(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask how to sign in: with a username and password, or with a token."""
-        return self.async_show_menu(
-            step_id="music_assistant_auth",
-            menu_options=[STEP_LOGIN, STEP_TOKEN],
-            description_placeholders={"url": self._ma_url},
-        )
-
-    async def async_step_music_assistant_login(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Sign in with a username and password, to create a long-lived token."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            session = self._ma_session()
-            token_name = f"Scrobbler ({self.hass.config.location_name})"
-            try:
-                session_token = await async_login(
-                    session,
-                    self._ma_url,
-                    user_input[CONF_USERNAME],
-                    user_input[CONF_PASSWORD],
-                    token_name,
-                )
-                token, info = await async_create_long_lived_token(
-                    session, self._ma_url, session_token, token_name, self._ma_server_id()
-                )
-            except MusicAssistantSetupError as err:
-                if err.error is SetupError.WRONG_SERVER:
-                    return self.async_abort(reason="wrong_server")
-                errors["base"] = err.error
-            else:
-                return await self._async_ma_finish(info, token)
-        return self.async_show_form(
-            step_id=STEP_LOGIN,
-            data_schema=self.add_suggested_values_to_schema(
-                LOGIN_SCHEMA, {CONF_USERNAME: (user_input or {}).get(CONF_USERNAME)}
-            ),
-            description_placeholders={"url": self._ma_url},
-            errors=errors,
-        )
-
-    async def async_step_music_assistant_token(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Take a long-lived token made in Music Assistant's profile settings."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            token = user_input[CONF_TOKEN].strip()
-            try:
-                info = await async_check_token(self._ma_session(), self._ma_url, token)
-            except MusicAssistantSetupError as err:
-                errors["base"] = err.error
-            else:
-                if info.server_id != self._ma_server_id():
-                    return self.async_abort(reason="wrong_server")
-                return await self._async_ma_finish(info, token)
-        return self.async_show_form(
-            step_id=STEP_TOKEN,
-            data_schema=TOKEN_SCHEMA,
-            description_placeholders={"url": self._ma_url},
-            errors=errors,
-        )
+        """Sign in with a username and password, or with a token: both ways on one form."""
+        return await self._async_ma_sign_in(STEP_AUTH, user_input)
 
     async def async_step_music_assistant_reauth(
         self, entry_data: Mapping[str, Any]
@@ -200,7 +191,15 @@ class MusicAssistantFlow(ConfigFlow):
         """Sign in again when the server rejects the token."""
         self._ma_url = entry_data[CONF_URL]
         self._ma_verify_ssl = entry_data.get(CONF_VERIFY_SSL, True)
-        return await self.async_step_music_assistant_auth()
+        return await self.async_step_music_assistant_reauth_confirm()
+
+    async def async_step_music_assistant_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Say which token the server rejected; sign in again, either way."""
+        return await self._async_ma_sign_in(
+            STEP_REAUTH, user_input, name=self._get_reauth_entry().title
+        )
 
     async def async_step_music_assistant_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -213,8 +212,11 @@ class MusicAssistantFlow(ConfigFlow):
             if info is not None:
                 await self.async_set_unique_id(info.server_id)
                 self._abort_if_unique_id_mismatch(reason="wrong_server")
+                made = entry.title in _titles_made(entry.data[CONF_URL], info.name)
                 return self.async_update_reload_and_abort(
                     entry,
+                    # A title this integration made follows the address; a user's stays.
+                    title=ma_title(self._ma_url) if made else entry.title,
                     data_updates={CONF_URL: self._ma_url, CONF_VERIFY_SSL: self._ma_verify_ssl},
                 )
         return self.async_show_form(
@@ -222,7 +224,62 @@ class MusicAssistantFlow(ConfigFlow):
             data_schema=self.add_suggested_values_to_schema(
                 SERVER_SCHEMA, user_input or dict(entry.data)
             ),
+            description_placeholders=self._ma_placeholders(name=entry.title),
             errors=errors,
+        )
+
+    async def _async_ma_sign_in(
+        self, step_id: str, user_input: dict[str, Any] | None, **placeholders: str
+    ) -> ConfigFlowResult:
+        """Show the sign-in form; sign in the one way the user filled in."""
+        errors: dict[str, str] = {}
+        if user_input is not None and (way := _sign_in_way(user_input, errors)) is not None:
+            try:
+                if isinstance(way, str):
+                    token = way
+                    info = await async_check_token(self._ma_session(), self._ma_url, token)
+                    if info.server_id != self._ma_server_id():
+                        return self.async_abort(reason="wrong_server")
+                else:
+                    token, info = await self._async_ma_login(*way)
+            except MusicAssistantSetupError as err:
+                if err.error is SetupError.WRONG_SERVER:
+                    return self.async_abort(reason="wrong_server")
+                errors["base"] = _error_key(err.error)
+            else:
+                return await self._async_ma_finish(info, token)
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                SIGN_IN_SCHEMA, {CONF_USERNAME: (user_input or {}).get(CONF_USERNAME)}
+            ),
+            description_placeholders=self._ma_placeholders(**placeholders),
+            errors=errors,
+        )
+
+    async def _async_ma_login(self, username: str, password: str) -> tuple[str, ServerInfoMessage]:
+        """Sign in with a password; return a new long-lived token and the server's info."""
+        session = self._ma_session()
+        token_name = f"Scrobbler ({self.hass.config.location_name})"
+        session_token = await async_login(session, self._ma_url, username, password, token_name)
+        return await async_create_long_lived_token(
+            session, self._ma_url, session_token, token_name, self._ma_server_id()
+        )
+
+    def _ma_placeholders(self, **extra: str) -> dict[str, str]:
+        """Return the placeholders of every form of this branch (errors use them too)."""
+        url = self._ma_url or DEFAULT_URL
+        return {"url": url, "host": URL(url).host or url, "example_url": EXAMPLE_URL, **extra}
+
+    def _ma_abort_if_configured(self, updates: dict[str, Any]) -> None:
+        """Abort, naming the entry, if the server is set up already; update its address."""
+        entry = self.hass.config_entries.async_entry_for_domain_unique_id(
+            self.handler, self.unique_id or ""
+        )
+        self._abort_if_unique_id_configured(
+            updates=updates,
+            error="music_assistant_already_configured",
+            description_placeholders={"name": entry.title if entry else ""},
         )
 
     def _ma_session(self) -> ClientSession:
@@ -249,9 +306,8 @@ class MusicAssistantFlow(ConfigFlow):
         try:
             info = await async_get_server_info(self._ma_session(), url)
         except MusicAssistantSetupError as err:
-            errors["base"] = err.error
+            errors["base"] = _error_key(err.error)
             return None
-        self._ma_name = info.name
         return info
 
     async def _async_ma_after_server_info(self, info: ServerInfoMessage) -> ConfigFlowResult:
@@ -275,5 +331,4 @@ class MusicAssistantFlow(ConfigFlow):
         }
         if token is not None:
             data[CONF_TOKEN] = token
-        title = info.name or f"Music Assistant {URL(self._ma_url).host}"
-        return self.async_create_entry(title=title, data=data)
+        return self.async_create_entry(title=ma_title(self._ma_url), data=data)

@@ -6,7 +6,9 @@ real server recorded in `tests/fixtures/music_assistant/` (schema 29, auth on):
 * `GET /info`: the server info, no auth.
 * `POST /auth/login`: nested `credentials` (the flat shape alone is refused, as recorded);
   200 with a session token, 401 for a wrong password or an unknown user, 403 without users.
-* `POST /auth/logout`: revokes the bearer token.
+* `POST /auth/logout`: revokes the bearer token. Over the websocket, `auth/logout` (and
+  `auth/token/revoke` of the socket's own token) closes the socket before any answer, as the
+  real server does: revoking a token closes every socket that uses it (close code 1000).
 * `GET /ws`: the server info first; from schema 28 on, the `auth` command (errors 20 and 23 as
   recorded) before anything else; the commands the client sends; unknown commands get error 12;
   events only to authenticated sockets. Below schema 28 there is no auth at all.
@@ -79,6 +81,7 @@ _SERVER_INFO_FIELDS_SINCE = {
     "internal_url": 32,
     "external_url": 32,
     "has_remote_access": 32,
+    "unsupported_install": 87,
 }
 _CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -120,7 +123,6 @@ class _Connection:
     token: AuthToken | None = None
     authenticated: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closing: bool = False  # close this socket once the current answer is sent
 
     async def send(self, payload: str) -> None:
         async with self.lock:
@@ -592,9 +594,6 @@ class FakeMusicAssistantServer:
             await self._send_error(connection, message_id, ERROR_UNKNOWN, repr(err))
         else:
             await self._send_result(connection, message_id, result)
-            for other in list(self._connections):
-                if other.closing:
-                    await other.ws.close(code=WSCloseCode.OK)
 
     async def _run(self, connection: _Connection, name: str, args: dict[str, Any]) -> Any:
         """Run a command; errors are raised as the client's exceptions."""
@@ -682,12 +681,10 @@ class FakeMusicAssistantServer:
     async def _cmd_logout(self, connection: _Connection, args: dict[str, Any]) -> Any:
         auth_token = self._token_of(connection)
         self.logouts.append(auth_token.name)
-        # the token stops working at once; the sockets using it close after the answer
+        # As the real server: revoking the token closes every socket that uses it, this one
+        # included, before the answer (which is then never sent).
         token = next(token for token, value in self.tokens.items() if value is auth_token)
-        del self.tokens[token]
-        self.tokens_revoked.append(auth_token.name)
-        for other in self._connections:
-            other.closing = other.closing or other.token is auth_token
+        await self.revoke_token(token)
         return None
 
     async def _cmd_providers(self, connection: _Connection, args: dict[str, Any]) -> Any:

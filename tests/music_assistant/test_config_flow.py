@@ -64,27 +64,30 @@ async def submit_server(
     return flow_id, result
 
 
-async def choose(hass: HomeAssistant, flow_id: str, step: str) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": step})
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == step
-    return result
+async def choose(hass: HomeAssistant, flow_id: str, way: str) -> None:
+    """Check that the flow shows the sign-in form, where both ways are (`way` names the one used).
+
+    Kept from the time when the two ways were behind a menu, so tests read the same.
+    """
+    assert way in SIGN_IN
+    flow = hass.config_entries.flow.async_get(flow_id)
+    assert flow["step_id"] in ("music_assistant_auth", "music_assistant_reauth_confirm")
 
 
 async def test_login_creates_a_named_long_lived_token(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
     flow_id, result = await submit_server(hass, ma_server.url)
-    assert result["type"] is FlowResultType.MENU
+    assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "music_assistant_auth"
-    assert result["menu_options"] == ["music_assistant_login", "music_assistant_token"]
-    await choose(hass, flow_id, "music_assistant_login")
+    assert set(result["data_schema"].schema) == {CONF_USERNAME, CONF_PASSWORD, CONF_TOKEN}
 
     result = await hass.config_entries.flow.async_configure(
         flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: MA_PASSWORD}
     )
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Music Assistant (127.0.0.1)"
     token = result["data"][CONF_TOKEN]
     assert result["data"] == {
         CONF_KIND: "music_assistant",
@@ -135,6 +138,28 @@ async def test_login_refused_by_a_server_that_is_not_set_up(
     assert result["errors"] == {"base": "login_failed"}
 
 
+async def test_token_after_a_failed_password(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    """The form keeps the username after a failed sign-in; a token pasted then is meant."""
+    flow_id, _ = await submit_server(hass, ma_server.url)
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested == {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: None, CONF_TOKEN: None}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: MA_USERNAME, CONF_TOKEN: MA_TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_TOKEN] == MA_TOKEN
+    assert ma_server.tokens_created == []
+
+
 async def test_pasted_token(hass: HomeAssistant, ma_server: FakeMusicAssistantServer) -> None:
     flow_id, _ = await submit_server(hass, ma_server.url)
     await choose(hass, flow_id, "music_assistant_token")
@@ -169,7 +194,7 @@ async def test_url_without_scheme_gets_http(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
     _, result = await submit_server(hass, f"127.0.0.1:{ma_server.port}/")
-    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "music_assistant_auth"
     flow = hass.config_entries.flow.async_get(result["flow_id"])
     assert flow["context"]["unique_id"] == MA_SERVER_ID
 
@@ -203,7 +228,9 @@ async def test_unreachable_server(hass: HomeAssistant, ma_server_factory: MaServ
     await server.stop()
     _, result = await submit_server(hass, server.url)
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
+    # the message names the host
+    assert result["errors"] == {"base": "music_assistant_cannot_connect"}
+    assert result["description_placeholders"]["host"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -262,7 +289,7 @@ async def test_self_signed_certificate(
     assert result["errors"] == {"base": "ssl_error"}
 
     flow_id, result = await submit_server(hass, server.url, verify_ssl=False)
-    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "music_assistant_auth"
     await choose(hass, flow_id, "music_assistant_token")
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: MA_TOKEN})
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -277,7 +304,8 @@ async def test_known_server_gets_its_new_url(
     _, result = await submit_server(hass, ma_server.url)
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "music_assistant_already_configured"
+    assert result["description_placeholders"] == {"name": entry.title}
     assert entry.data[CONF_URL] == ma_server.url
     assert entry.data[CONF_TOKEN] == MA_TOKEN
 
@@ -290,11 +318,12 @@ async def test_zeroconf_new_server(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "music_assistant_discovery_confirm"
-    assert result["description_placeholders"] == {"name": "127.0.0.1", "url": ma_server.url}
+    assert result["description_placeholders"]["name"] == "127.0.0.1"
+    assert result["description_placeholders"]["url"] == ma_server.url
     flow_id = result["flow_id"]
 
     result = await hass.config_entries.flow.async_configure(flow_id, {})
-    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "music_assistant_auth"
     await choose(hass, flow_id, "music_assistant_token")
     result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: MA_TOKEN})
 
@@ -310,11 +339,12 @@ async def test_zeroconf_server_gone_before_confirmation(
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": SOURCE_ZEROCONF}, data=zeroconf_info(server, name="Living room")
     )
-    assert result["description_placeholders"] == {"name": "Living room", "url": server.url}
+    assert result["description_placeholders"]["name"] == "Living room"
+    assert result["description_placeholders"]["url"] == server.url
     await server.stop()
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": "cannot_connect"}
+    assert result["errors"] == {"base": "music_assistant_cannot_connect"}
 
 
 async def test_zeroconf_announcement_of_another_server(
@@ -352,7 +382,7 @@ async def test_zeroconf_known_server_gets_its_new_url(
     )
 
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "music_assistant_already_configured"
     assert entry.data[CONF_URL] == ma_server.url
 
 
@@ -379,9 +409,11 @@ async def test_reauth(hass: HomeAssistant, ma_server: FakeMusicAssistantServer, 
     entry = ma_entry(ma_server, token="revoked-token")
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "music_assistant_auth"
-    await choose(hass, result["flow_id"], step)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "music_assistant_reauth_confirm"
+    # it says whose token the server rejected, and which server
+    assert result["description_placeholders"]["name"] == entry.title
+    assert result["description_placeholders"]["url"] == ma_server.url
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"], SIGN_IN[step])
 
@@ -446,3 +478,80 @@ async def test_reconfigure_to_another_server(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_server"
+
+
+async def test_reauth_offers_both_ways_on_one_form(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    """A token that fails leaves the password open on the same form, and the other way round."""
+    entry = ma_entry(ma_server, token="revoked-token")
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    flow_id = result["flow_id"]
+
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TOKEN: "wrong"})
+    assert result["step_id"] == "music_assistant_reauth_confirm"
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: "wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: MA_PASSWORD}
+    )
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert ma_server.tokens[entry.data[CONF_TOKEN]].name == TOKEN_NAME
+
+
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        ({}, {"base": "music_assistant_no_way"}),
+        ({CONF_USERNAME: "  ", CONF_TOKEN: " "}, {"base": "music_assistant_no_way"}),
+        (
+            {CONF_USERNAME: MA_USERNAME, CONF_PASSWORD: MA_PASSWORD, CONF_TOKEN: MA_TOKEN},
+            {"base": "music_assistant_two_ways"},
+        ),
+        ({CONF_PASSWORD: MA_PASSWORD, CONF_TOKEN: MA_TOKEN}, {"base": "music_assistant_two_ways"}),
+        ({CONF_USERNAME: MA_USERNAME}, {CONF_PASSWORD: "music_assistant_password_missing"}),
+        ({CONF_PASSWORD: MA_PASSWORD}, {CONF_USERNAME: "music_assistant_username_missing"}),
+    ],
+)
+async def test_sign_in_takes_exactly_one_way(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    user_input: dict[str, str],
+    errors: dict[str, str],
+) -> None:
+    flow_id, _ = await submit_server(hass, ma_server.url)
+    result = await hass.config_entries.flow.async_configure(flow_id, user_input)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    # nothing was sent to the server
+    assert ma_server.logins == []
+    assert ma_server.commands == []
+
+
+@pytest.mark.parametrize(
+    ("title", "new_title"),
+    [
+        ("Music Assistant old", "Music Assistant (127.0.0.1)"),  # an earlier version's
+        ("Music Assistant (old)", "Music Assistant (127.0.0.1)"),
+        ("The kitchen", "The kitchen"),  # the user's own
+    ],
+)
+async def test_reconfigure_title(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, title: str, new_title: str
+) -> None:
+    """A title made by the integration follows the new address; one the user chose stays."""
+    entry = add_entry_with_old_url(hass, ma_server)
+    hass.config_entries.async_update_entry(entry, title=title)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["description_placeholders"]["name"] == title
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: ma_server.url, CONF_VERIFY_SSL: True}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == new_title

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import aiohttp
 from music_assistant_client import MusicAssistantClient, get_server_info, login, login_with_token
-from music_assistant_client.exceptions import CannotConnect
+from music_assistant_client.exceptions import CannotConnect, ConnectionClosed
 from music_assistant_models.errors import (
     AuthenticationFailed,
     AuthenticationRequired,
@@ -124,7 +124,10 @@ async def test_login_create_token_then_logout(
     _, session_token = await login(ma_server.url, MA_USERNAME, MA_PASSWORD, http_session)
     async with MusicAssistantClient(ma_server.url, http_session, session_token) as client:
         long_lived = await client.auth.create_token("Scrobbler")
-        await client.auth.logout()
+        # as the real server, it closes the socket as it revokes the token, before answering
+        with pytest.raises(ConnectionClosed):
+            await client.auth.logout()
+        assert not client.connection.connected
     assert session_token not in ma_server.tokens
     assert ma_server.tokens[long_lived].is_long_lived
     assert len(ma_server.logouts) == 1
@@ -133,6 +136,17 @@ async def test_login_create_token_then_logout(
         await MusicAssistantClient(ma_server.url, http_session, session_token).connect()
     async with MusicAssistantClient(ma_server.url, http_session, long_lived) as client:
         assert (await client.auth.get_current_user()).username == MA_USERNAME
+
+
+async def test_revoking_the_own_token_closes_before_the_answer(
+    ma_server: FakeMusicAssistantServer, http_session: aiohttp.ClientSession
+) -> None:
+    async with MusicAssistantClient(ma_server.url, http_session, MA_TOKEN) as client:
+        (own,) = await client.auth.get_tokens()
+        with pytest.raises(ConnectionClosed):
+            await client.auth.revoke_token(own.token_id)
+    assert ma_server.tokens_revoked == ["Scrobbler tests"]
+    assert ma_server.connected_clients == 0
 
 
 async def test_http_logout(
