@@ -5,7 +5,9 @@ import importlib.util
 import json
 from pathlib import Path
 import struct
+import subprocess
 from typing import Any
+import zipfile
 
 from homeassistant.const import Platform
 import pytest
@@ -83,11 +85,14 @@ def test_hacs_json() -> None:
     assert set(hacs) <= HACS_KEYS, f"unknown keys: {set(hacs) - HACS_KEYS}"
     assert hacs["name"] == "Scrobbler"
     assert hacs["homeassistant"] == "2026.10.0"
+    # Releases carry the integration as a zip (release.yaml builds it); HACS needs its name.
+    assert hacs["zip_release"] is True
+    assert hacs["filename"] == "scrobbler.zip"
 
 
 def test_repository_files() -> None:
     for name in ("README.md", "hacs.json", "LICENSE", "requirements_test.txt", ".gitignore",
-                 "script/setup", "script/test", "script/develop", ".ci/run"):  # fmt: skip
+                 "script/setup", "script/test", "script/develop", "script/release_zip", ".ci/run"):  # fmt: skip
         assert (ROOT / name).is_file(), name
     assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()
             and not p.name.startswith("__")] == ["scrobbler"]  # fmt: skip
@@ -323,3 +328,41 @@ def test_platforms_set_parallel_updates() -> None:
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
 def test_json_files_are_valid(name: str) -> None:
     assert isinstance(_json(INTEGRATION / name), dict)
+
+
+def _release_zip(tmp_path: Path, tag: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - the project's own script, no shell
+        [ROOT / "script" / "release_zip", tag, "scrobbler.zip"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=50,
+    )
+
+
+def test_release_zip_holds_the_integration_at_its_root(tmp_path: Path) -> None:
+    manifest_before = (INTEGRATION / "manifest.json").read_text(encoding="utf-8")
+    result = _release_zip(tmp_path, "v1.2.3")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "scrobbler.zip") as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    # HACS unpacks the zip into custom_components/scrobbler: no folder around the files.
+    expected = {
+        path.relative_to(INTEGRATION).as_posix()
+        for path in INTEGRATION.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+    assert sorted(names) == sorted(expected)
+    assert {"__init__.py", "manifest.json", "translations/en.json"} <= set(names)
+    assert manifest == {**_json(INTEGRATION / "manifest.json"), "version": "1.2.3"}
+    assert (INTEGRATION / "manifest.json").read_text(encoding="utf-8") == manifest_before
+
+
+@pytest.mark.parametrize("tag", ["1.2", "latest", "v1.2.3 beta", ""])
+def test_release_zip_refuses_a_tag_that_is_no_version(tmp_path: Path, tag: str) -> None:
+    result = _release_zip(tmp_path, tag)
+    assert result.returncode == 1
+    assert "is not a version tag" in result.stderr
+    assert not (tmp_path / "scrobbler.zip").exists()
