@@ -92,7 +92,9 @@ def test_hacs_json() -> None:
 
 def test_repository_files() -> None:
     for name in ("README.md", "hacs.json", "LICENSE", "requirements_test.txt", ".gitignore",
-                 "script/setup", "script/test", "script/develop", "script/release_zip", ".ci/run"):  # fmt: skip
+                 "script/setup", "script/test", "script/develop", "script/release_zip", ".ci/run",
+                 ".github/workflows/validate.yaml", ".github/workflows/tests.yaml",
+                 ".github/workflows/release.yaml"):  # fmt: skip
         assert (ROOT / name).is_file(), name
     assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()
             and not p.name.startswith("__")] == ["scrobbler"]  # fmt: skip
@@ -328,6 +330,102 @@ def test_platforms_set_parallel_updates() -> None:
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
 def test_json_files_are_valid(name: str) -> None:
     assert isinstance(_json(INTEGRATION / name), dict)
+
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(workflow, dict)
+    # YAML 1.1 reads the key `on` as the boolean true.
+    workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def _workflow_steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def _uses(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each action a workflow uses, without its ref, with the step's inputs."""
+    return {
+        step["uses"].split("@")[0]: step.get("with", {})
+        for step in _workflow_steps(workflow)
+        if "uses" in step
+    }
+
+
+def test_workflows_are_the_expected_ones() -> None:
+    assert sorted(p.name for p in WORKFLOWS.iterdir()) == [
+        "release.yaml",
+        "tests.yaml",
+        "validate.yaml",
+    ]
+
+
+@pytest.mark.parametrize("name", ["validate.yaml", "tests.yaml", "release.yaml"])
+def test_workflow_pins_actions_and_limits_permissions(name: str) -> None:
+    workflow = _workflow(name)
+    assert workflow["name"]
+    assert workflow["jobs"]
+    # Read-only (or nothing) by default; a job that writes says so itself.
+    assert workflow["permissions"] in ({}, {"contents": "read"})
+    for job in workflow["jobs"].values():
+        assert job["runs-on"] == "ubuntu-latest"
+        assert job["timeout-minutes"] > 0
+        assert set(job.get("permissions", {}).values()) <= {"read", "write"}
+    for step in _workflow_steps(workflow):
+        assert step.get("name"), step
+        if "uses" not in step:
+            continue
+        action, _, ref = step["uses"].partition("@")
+        assert ref, f"{action} is not pinned"
+        if action.startswith("actions/"):
+            assert ref[0] == "v", step["uses"]
+            assert ref[1:].isdigit(), f"{step['uses']}: pin GitHub's actions to a major version"
+
+
+def test_validate_workflow_runs_hassfest_and_hacs() -> None:
+    workflow = _workflow("validate.yaml")
+    assert {"push", "pull_request", "schedule"} <= set(workflow["on"])
+    assert workflow["on"]["schedule"][0]["cron"]
+    uses = _uses(workflow)
+    assert "home-assistant/actions/hassfest" in uses
+    assert uses["hacs/action"]["category"] == "integration"
+    # Without the result comment the job's read-only token is enough.
+    assert uses["hacs/action"]["comment"] is False
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_tests_workflow_runs_setup_then_test() -> None:
+    workflow = _workflow("tests.yaml")
+    assert {"push", "pull_request"} <= set(workflow["on"])
+    (job,) = workflow["jobs"].values()
+    assert job["env"]["CI"] is True
+    runs = [step["run"].strip() for step in job["steps"] if "run" in step]
+    assert runs == ["script/setup", "script/test"]
+    uses = _uses(workflow)
+    assert uses["actions/setup-python"]["python-version"] == "3.14"
+    assert uses["astral-sh/setup-uv"]["enable-cache"] is True
+    assert uses["astral-sh/setup-uv"]["cache-dependency-glob"] == "requirements_test.txt"
+
+
+def test_release_workflow_attaches_the_hacs_zip() -> None:
+    workflow = _workflow("release.yaml")
+    assert workflow["on"] == {"release": {"types": ["published"]}}
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    filename = _json(ROOT / "hacs.json")["filename"]
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs == [
+        f'script/release_zip "$TAG" {filename}',
+        f'gh release upload "$TAG" {filename} --clobber --repo "$GITHUB_REPOSITORY"',
+    ]
+    for step in job["steps"]:
+        if "run" in step:
+            assert step["env"]["TAG"] == "${{ github.event.release.tag_name }}"
 
 
 def _release_zip(tmp_path: Path, tag: str) -> subprocess.CompletedProcess[str]:
