@@ -395,6 +395,9 @@ def test_validate_workflow_runs_hassfest_and_hacs() -> None:
     assert uses["hacs/action"]["category"] == "integration"
     # Without the result comment the job's read-only token is enough.
     assert uses["hacs/action"]["comment"] is False
+    # The brand images are in the integration's brand/ folder, not in the brands repository.
+    assert uses["hacs/action"]["ignore"] == "brands"
+    assert (INTEGRATION / "brand" / "icon.png").is_file()
     assert workflow["permissions"] == {"contents": "read"}
 
 
