@@ -5,7 +5,9 @@ import importlib.util
 import json
 from pathlib import Path
 import struct
+import subprocess
 from typing import Any
+import zipfile
 
 from homeassistant.const import Platform
 import pytest
@@ -83,11 +85,16 @@ def test_hacs_json() -> None:
     assert set(hacs) <= HACS_KEYS, f"unknown keys: {set(hacs) - HACS_KEYS}"
     assert hacs["name"] == "Scrobbler"
     assert hacs["homeassistant"] == "2026.10.0"
+    # Releases carry the integration as a zip (release.yaml builds it); HACS needs its name.
+    assert hacs["zip_release"] is True
+    assert hacs["filename"] == "scrobbler.zip"
 
 
 def test_repository_files() -> None:
     for name in ("README.md", "hacs.json", "LICENSE", "requirements_test.txt", ".gitignore",
-                 "script/setup", "script/test", "script/develop", ".ci/run"):  # fmt: skip
+                 "script/setup", "script/test", "script/develop", "script/release_zip", ".ci/run",
+                 ".github/workflows/validate.yaml", ".github/workflows/tests.yaml",
+                 ".github/workflows/release.yaml"):  # fmt: skip
         assert (ROOT / name).is_file(), name
     assert [p.name for p in (ROOT / "custom_components").iterdir() if p.is_dir()
             and not p.name.startswith("__")] == ["scrobbler"]  # fmt: skip
@@ -323,3 +330,140 @@ def test_platforms_set_parallel_updates() -> None:
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
 def test_json_files_are_valid(name: str) -> None:
     assert isinstance(_json(INTEGRATION / name), dict)
+
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    assert isinstance(workflow, dict)
+    # YAML 1.1 reads the key `on` as the boolean true.
+    workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def _workflow_steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def _uses(workflow: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each action a workflow uses, without its ref, with the step's inputs."""
+    return {
+        step["uses"].split("@")[0]: step.get("with", {})
+        for step in _workflow_steps(workflow)
+        if "uses" in step
+    }
+
+
+def test_workflows_are_the_expected_ones() -> None:
+    assert sorted(p.name for p in WORKFLOWS.iterdir()) == [
+        "release.yaml",
+        "tests.yaml",
+        "validate.yaml",
+    ]
+
+
+@pytest.mark.parametrize("name", ["validate.yaml", "tests.yaml", "release.yaml"])
+def test_workflow_pins_actions_and_limits_permissions(name: str) -> None:
+    workflow = _workflow(name)
+    assert workflow["name"]
+    assert workflow["jobs"]
+    # Read-only (or nothing) by default; a job that writes says so itself.
+    assert workflow["permissions"] in ({}, {"contents": "read"})
+    for job in workflow["jobs"].values():
+        assert job["runs-on"] == "ubuntu-latest"
+        assert job["timeout-minutes"] > 0
+        assert set(job.get("permissions", {}).values()) <= {"read", "write"}
+    for step in _workflow_steps(workflow):
+        assert step.get("name"), step
+        if "uses" not in step:
+            continue
+        action, _, ref = step["uses"].partition("@")
+        assert ref, f"{action} is not pinned"
+        if action.startswith("actions/"):
+            assert ref[0] == "v", step["uses"]
+            assert ref[1:].isdigit(), f"{step['uses']}: pin GitHub's actions to a major version"
+
+
+def test_validate_workflow_runs_hassfest_and_hacs() -> None:
+    workflow = _workflow("validate.yaml")
+    assert {"push", "pull_request", "schedule"} <= set(workflow["on"])
+    assert workflow["on"]["schedule"][0]["cron"]
+    uses = _uses(workflow)
+    assert "home-assistant/actions/hassfest" in uses
+    assert uses["hacs/action"]["category"] == "integration"
+    # Without the result comment the job's read-only token is enough.
+    assert uses["hacs/action"]["comment"] is False
+    # The brand images are in the integration's brand/ folder, not in the brands repository.
+    assert uses["hacs/action"]["ignore"] == "brands"
+    assert (INTEGRATION / "brand" / "icon.png").is_file()
+    assert workflow["permissions"] == {"contents": "read"}
+
+
+def test_tests_workflow_runs_setup_then_test() -> None:
+    workflow = _workflow("tests.yaml")
+    assert {"push", "pull_request"} <= set(workflow["on"])
+    (job,) = workflow["jobs"].values()
+    assert job["env"]["CI"] is True
+    runs = [step["run"].strip() for step in job["steps"] if "run" in step]
+    assert runs == ["script/setup", "script/test"]
+    uses = _uses(workflow)
+    assert uses["actions/setup-python"]["python-version"] == "3.14"
+    assert uses["astral-sh/setup-uv"]["enable-cache"] is True
+    assert uses["astral-sh/setup-uv"]["cache-dependency-glob"] == "requirements_test.txt"
+
+
+def test_release_workflow_attaches_the_hacs_zip() -> None:
+    workflow = _workflow("release.yaml")
+    assert workflow["on"] == {"release": {"types": ["published"]}}
+    assert workflow["permissions"] == {}
+    (job,) = workflow["jobs"].values()
+    assert job["permissions"] == {"contents": "write"}
+    filename = _json(ROOT / "hacs.json")["filename"]
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs == [
+        f'script/release_zip "$TAG" {filename}',
+        f'gh release upload "$TAG" {filename} --clobber --repo "$GITHUB_REPOSITORY"',
+    ]
+    for step in job["steps"]:
+        if "run" in step:
+            assert step["env"]["TAG"] == "${{ github.event.release.tag_name }}"
+
+
+def _release_zip(tmp_path: Path, tag: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - the project's own script, no shell
+        [ROOT / "script" / "release_zip", tag, "scrobbler.zip"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=50,
+    )
+
+
+def test_release_zip_holds_the_integration_at_its_root(tmp_path: Path) -> None:
+    manifest_before = (INTEGRATION / "manifest.json").read_text(encoding="utf-8")
+    result = _release_zip(tmp_path, "v1.2.3")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "scrobbler.zip") as archive:
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+    # HACS unpacks the zip into custom_components/scrobbler: no folder around the files.
+    expected = {
+        path.relative_to(INTEGRATION).as_posix()
+        for path in INTEGRATION.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+    assert sorted(names) == sorted(expected)
+    assert {"__init__.py", "manifest.json", "translations/en.json"} <= set(names)
+    assert manifest == {**_json(INTEGRATION / "manifest.json"), "version": "1.2.3"}
+    assert (INTEGRATION / "manifest.json").read_text(encoding="utf-8") == manifest_before
+
+
+@pytest.mark.parametrize("tag", ["1.2", "latest", "v1.2.3 beta", ""])
+def test_release_zip_refuses_a_tag_that_is_no_version(tmp_path: Path, tag: str) -> None:
+    result = _release_zip(tmp_path, tag)
+    assert result.returncode == 1
+    assert "is not a version tag" in result.stderr
+    assert not (tmp_path / "scrobbler.zip").exists()
