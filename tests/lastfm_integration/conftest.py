@@ -60,6 +60,18 @@ def keys_input(server: FakeLastfm, **overrides: str) -> dict[str, str]:
     } | overrides
 
 
+async def submit_api_account(
+    hass: HomeAssistant, flow_id: str, server: FakeLastfm, **overrides: str
+) -> FlowResult[Any, Any]:
+    """Fill in the API account form for the fake (a custom service), then its addresses."""
+    form = keys_input(server, **overrides)
+    server_part = {key: form.pop(key) for key in (CONF_API_ROOT, CONF_AUTH_URL)}
+    result: FlowResult[Any, Any] = await hass.config_entries.flow.async_configure(flow_id, form)
+    if result["type"] is FlowResultType.FORM and result["step_id"] == "lastfm_server":
+        result = await hass.config_entries.flow.async_configure(flow_id, server_part)
+    return result
+
+
 def entry_data(server: FakeLastfm, session_key: str, username: str = USERNAME) -> dict[str, str]:
     """Return the data of an entry of the fake service."""
     return {

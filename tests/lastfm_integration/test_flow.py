@@ -22,7 +22,7 @@ from custom_components.scrobbler.const import (
 from custom_components.scrobbler.lastfm.services import LASTFM, LIBREFM
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
-from .conftest import current_step, keys_input, start_flow, wait_until
+from .conftest import current_step, start_flow, submit_api_account, suggested_values, wait_until
 
 
 def link_token(url: str) -> str:
@@ -32,13 +32,14 @@ def link_token(url: str) -> str:
 async def test_flow_goes_on_by_itself_when_approved_while_polling(
     hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
 ) -> None:
+    progressed = async_capture_events(hass, EVENT_DATA_ENTRY_FLOW_PROGRESSED)
     flow_id = await start_flow(hass)
     with patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 1000):
-        result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
-        assert result["type"] is FlowResultType.SHOW_PROGRESS
+        result = await submit_api_account(hass, flow_id, lastfm_server)
+        # An external step: the frontend opens the page and shows an "Open website" button.
+        assert result["type"] is FlowResultType.EXTERNAL_STEP
         assert result["step_id"] == "lastfm_authorize"
-        assert result["progress_action"] == "lastfm_authorize"
-        url = result["description_placeholders"]["url"]
+        url = result["url"]
         assert url.startswith(lastfm_server.auth_url)
         assert parse_qs(urlsplit(url).query) == {
             "api_key": [API_KEY],
@@ -47,15 +48,17 @@ async def test_flow_goes_on_by_itself_when_approved_while_polling(
 
         # Asking again (as a reconnecting browser does) shows the same wait, the same link.
         again = await hass.config_entries.flow.async_configure(flow_id)
-        assert again["type"] is FlowResultType.SHOW_PROGRESS
-        assert again["description_placeholders"]["url"] == url
+        assert again["type"] is FlowResultType.EXTERNAL_STEP
+        assert again["url"] == url
 
         # The user approves while the flow polls; nobody presses anything in Home Assistant.
         await wait_until(lambda: len(lastfm_server.requests_of("auth.getSession")) >= 2)
         lastfm_server.approve_pending(USERNAME)
         await hass.async_block_till_done()
 
-    assert current_step(hass, flow_id)["type"] is FlowResultType.SHOW_PROGRESS_DONE
+    # The task moved the flow on, and told the frontend to fetch it.
+    assert current_step(hass, flow_id)["type"] is FlowResultType.EXTERNAL_STEP_DONE
+    assert progressed[-1].data == {"handler": DOMAIN, "flow_id": flow_id, "refresh": True}
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"{USERNAME} (127.0.0.1:{urlsplit(lastfm_server.api_root).port})"
@@ -102,16 +105,16 @@ async def test_expired_token_gets_a_new_link(
     progressed = async_capture_events(hass, EVENT_DATA_ENTRY_FLOW_PROGRESSED)
     flow_id = await start_flow(hass)
     with patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 1000):
-        result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
-        first = result["description_placeholders"]["url"]
+        result = await submit_api_account(hass, flow_id, lastfm_server)
+        first = result["url"]
         await wait_until(lambda: bool(lastfm_server.requests_of("auth.getSession")))
         lastfm_server.advance(3601)  # the token is now older than an hour: the fake answers 15
 
         await wait_until(lambda: len(lastfm_server.tokens) == 2)
         await wait_until(lambda: bool(progressed))
         step = current_step(hass, flow_id)
-        assert step["type"] is FlowResultType.SHOW_PROGRESS
-        second = step["description_placeholders"]["url"]
+        assert step["type"] is FlowResultType.EXTERNAL_STEP
+        second = step["url"]
         assert second != first
         assert link_token(second) == lastfm_server.tokens[1]
         assert progressed[-1].data == {"handler": DOMAIN, "flow_id": flow_id, "refresh": True}
@@ -127,7 +130,7 @@ async def test_token_older_than_an_hour_is_renewed_without_asking(
 ) -> None:
     """The flow counts the hour itself too: an old token is not even sent."""
     flow_id = await start_flow(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    result = await submit_api_account(hass, flow_id, lastfm_server)
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["step_id"] == "lastfm_approve"
@@ -137,9 +140,9 @@ async def test_token_older_than_an_hour_is_renewed_without_asking(
         result = await hass.config_entries.flow.async_configure(
             flow_id, {"next_step_id": "lastfm_check"}
         )
-        assert result["type"] is FlowResultType.SHOW_PROGRESS
+        assert result["type"] is FlowResultType.EXTERNAL_STEP
         assert len(lastfm_server.requests_of("auth.getSession")) == polls
-        assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[1]
+        assert link_token(result["url"]) == lastfm_server.tokens[1]
     hass.config_entries.flow.async_abort(flow_id)
 
 
@@ -147,7 +150,7 @@ async def test_fallback_menu_when_the_approval_takes_long(
     hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
 ) -> None:
     flow_id = await start_flow(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    result = await submit_api_account(hass, flow_id, lastfm_server)
     await hass.async_block_till_done()  # three polls, no approval
     assert len(lastfm_server.requests_of("auth.getSession")) == 3
 
@@ -161,9 +164,9 @@ async def test_fallback_menu_when_the_approval_takes_long(
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"next_step_id": "lastfm_check"}
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
-    assert result["progress_action"] == "lastfm_not_approved"
-    assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[0]
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["step_id"] == "lastfm_not_approved"
+    assert link_token(result["url"]) == lastfm_server.tokens[0]
     await hass.async_block_till_done()
 
     # Back in the menu, the user approves and says so.
@@ -181,14 +184,14 @@ async def test_wait_again_from_the_menu(
     hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
 ) -> None:
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     await hass.async_block_till_done()
     await hass.config_entries.flow.async_configure(flow_id)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"next_step_id": "lastfm_authorize"}
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
-    assert result["progress_action"] == "lastfm_authorize"
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["step_id"] == "lastfm_authorize"
     lastfm_server.approve_pending(USERNAME)
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
@@ -204,7 +207,7 @@ async def test_cancel_leaves_no_task(hass: HomeAssistant, lastfm_server: FakeLas
     lastfm_server.fail_next(Failure.HANG, method="auth.getSession")
     flow_id = await start_flow(hass)
     with patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 1000):
-        await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+        await submit_api_account(hass, flow_id, lastfm_server)
         flow = hass.config_entries.flow._progress[flow_id]
         task = flow._lastfm_task
         assert task is not None
@@ -224,7 +227,7 @@ async def test_temporary_errors_while_polling_are_waited_out(
     flow_id = await start_flow(hass)
     lastfm_server.fail_next(16, method="auth.getSession")
     lastfm_server.fail_next(Failure.HTTP_503, method="auth.getSession")
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     lastfm_server.approve_pending(USERNAME)
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
@@ -236,36 +239,36 @@ async def test_rejected_key_while_polling_goes_back_to_the_form(
     hass: HomeAssistant, lastfm_server: FakeLastfm
 ) -> None:
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     lastfm_server.suspend_app(API_KEY)
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_api_key"
-    assert result["errors"] == {"base": "invalid_api_key"}
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
 @pytest.mark.parametrize(
     ("overrides", "error"),
     [
-        ({CONF_API_KEY: "f" * 32}, "invalid_api_key"),
-        ({CONF_API_SECRET: "0" * 32}, "invalid_secret"),
+        ({CONF_API_KEY: "f" * 32}, {CONF_API_KEY: "invalid_api_key"}),
+        ({CONF_API_SECRET: "0" * 32}, {CONF_API_SECRET: "invalid_secret"}),
     ],
 )
 async def test_rejected_api_account(
-    hass: HomeAssistant, lastfm_server: FakeLastfm, overrides: dict[str, str], error: str
+    hass: HomeAssistant, lastfm_server: FakeLastfm, overrides: dict[str, str], error: dict[str, str]
 ) -> None:
+    """The service rejects the key or the secret: the error sits on its field, in its form."""
     flow_id = await start_flow(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, keys_input(lastfm_server, **overrides)
-    )
+    result = await submit_api_account(hass, flow_id, lastfm_server, **overrides)
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == error
     assert not lastfm_server.tokens
     # Correcting the input goes on.
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    result = await submit_api_account(hass, flow_id, lastfm_server)
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     hass.config_entries.flow.async_abort(flow_id)
 
 
@@ -277,7 +280,7 @@ async def test_service_failing(
 ) -> None:
     flow_id = await start_flow(hass)
     lastfm_server.fail_next(failure)
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    result = await submit_api_account(hass, flow_id, lastfm_server)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
 
@@ -285,7 +288,7 @@ async def test_service_failing(
 async def test_unexpected_error_code(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
     flow_id = await start_flow(hass)
     lastfm_server.fail_next(6)  # "invalid parameters": nothing the user can fix here
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    result = await submit_api_account(hass, flow_id, lastfm_server)
     assert result["errors"] == {"base": "unknown"}
 
 
@@ -293,7 +296,7 @@ async def test_unreachable_service(hass: HomeAssistant, socket_enabled: None) ->
     async with FakeLastfm() as stopped:
         pass  # a port where nothing listens any more
     flow_id = await start_flow(hass)
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(stopped))
+    result = await submit_api_account(hass, flow_id, stopped)
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "cannot_connect"}
 
@@ -302,12 +305,17 @@ async def test_already_configured(
     hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
 ) -> None:
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     lastfm_server.approve_pending("Alice")
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    # The message says which account.
+    assert result["reason"] == "lastfm_already_configured"
+    assert result["description_placeholders"] == {
+        CONF_USERNAME: USERNAME,
+        "service": f"127.0.0.1:{urlsplit(lastfm_server.api_root).port}",
+    }
     assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
@@ -327,18 +335,8 @@ async def test_already_configured(
             {CONF_API_KEY: "invalid_api_key_format"},
         ),
         (
-            {
-                CONF_SERVICE: "custom",
-                CONF_API_ROOT: "ftp://example.org/2.0/",
-                CONF_AUTH_URL: "example.org/api/auth/",
-                CONF_API_KEY: "key",
-                CONF_API_SECRET: "",
-            },
-            {
-                CONF_API_ROOT: "invalid_url",
-                CONF_AUTH_URL: "invalid_url",
-                CONF_API_SECRET: "invalid_secret_format",
-            },
+            {CONF_SERVICE: "custom", CONF_API_KEY: "key", CONF_API_SECRET: ""},
+            {CONF_API_SECRET: "invalid_secret_format"},
         ),
     ],
 )
@@ -357,30 +355,37 @@ async def test_service_down_when_the_user_says_approved(
     hass: HomeAssistant, lastfm_server: FakeLastfm
 ) -> None:
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     await hass.async_block_till_done()
     await hass.config_entries.flow.async_configure(flow_id)  # the fallback menu
     lastfm_server.fail_next(Failure.HTTP_503)
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"next_step_id": "lastfm_check"}
     )
+    # The form of the custom server's addresses, what the user typed kept.
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "lastfm_api_key"
+    assert result["step_id"] == "lastfm_server"
     assert result["errors"] == {"base": "cannot_connect"}
+    assert suggested_values(result) == {
+        CONF_API_ROOT: lastfm_server.api_root,
+        CONF_AUTH_URL: lastfm_server.auth_url,
+    }
     # The error is shown once; the next submission starts over.
-    result = await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
-    assert link_token(result["description_placeholders"]["url"]) == lastfm_server.tokens[-1]
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_ROOT: lastfm_server.api_root, CONF_AUTH_URL: lastfm_server.auth_url}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert link_token(result["url"]) == lastfm_server.tokens[-1]
     hass.config_entries.flow.async_abort(flow_id)
 
 
 async def test_no_new_token_after_expiry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> None:
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     lastfm_server.advance(3601)
     lastfm_server.fail_next(11, method="auth.getToken")
     await hass.async_block_till_done()
     result = await hass.config_entries.flow.async_configure(flow_id)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "lastfm_api_key"
+    assert result["step_id"] == "lastfm_server"
     assert result["errors"] == {"base": "cannot_connect"}

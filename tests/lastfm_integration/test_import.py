@@ -11,11 +11,18 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
+from custom_components.scrobbler.const import (
+    CONF_API_ROOT,
+    CONF_AUTH_URL,
+    CONF_SERVICE,
+    CONF_SESSION_KEY,
+    DOMAIN,
+)
 from custom_components.scrobbler.lastfm.credentials import Credentials
+from custom_components.scrobbler.lastfm.services import CUSTOM_ID
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
-from .conftest import entry_data, keys_input, start_flow, suggested_values
+from .conftest import entry_data, start_flow, suggested_values
 
 
 def credentials_text(server: FakeLastfm, **changes: Any) -> str:
@@ -31,24 +38,30 @@ def credentials_text(server: FakeLastfm, **changes: Any) -> str:
     return json.dumps(data | changes, indent=2)
 
 
-def service_input(server: FakeLastfm) -> dict[str, str]:
-    """The service part of the import form: the fake, as a custom service."""
-    form = keys_input(server)
-    del form["api_key"], form["api_secret"]
-    return form
+def server_input(server: FakeLastfm) -> dict[str, str]:
+    """The form of a custom server's addresses: the fake."""
+    return {CONF_API_ROOT: server.api_root, CONF_AUTH_URL: server.auth_url}
 
 
 async def start_import(hass: HomeAssistant) -> str:
     return await start_flow(hass, "lastfm_import")
 
 
+async def submit_import(
+    hass: HomeAssistant, flow_id: str, server: FakeLastfm, sources: dict[str, str]
+) -> FlowResult:
+    """Fill in the import form with the fake as a custom service, then the fake's addresses."""
+    result: FlowResult = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_SERVICE: CUSTOM_ID} | sources
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_server"
+    return await hass.config_entries.flow.async_configure(flow_id, server_input(server))
+
+
 async def import_text(hass: HomeAssistant, server: FakeLastfm, text: str) -> FlowResult:
     """Paste credentials in a new import form, with the fake as the service."""
-    flow_id = await start_import(hass)
-    result: FlowResult = await hass.config_entries.flow.async_configure(
-        flow_id, service_input(server) | {"credentials": text}
-    )
-    return result
+    return await submit_import(hass, await start_import(hass), server, {"credentials": text})
 
 
 async def test_import_pasted_credentials(
@@ -84,9 +97,7 @@ async def test_import_uploaded_file(
     file_id = (await response.json())["file_id"]
 
     flow_id = await start_import(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, service_input(lastfm_server) | {"credentials_file": file_id}
-    )
+    result = await submit_import(hass, flow_id, lastfm_server, {"credentials_file": file_id})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"].startswith(USERNAME)
 
@@ -108,18 +119,21 @@ async def test_unusable_credentials(
         text = credentials_text(lastfm_server, session_key=None, auth_token="0" * 32)
     result = await import_text(hass, lastfm_server, text)
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    # Shown on the import form, on the field the credentials came from.
+    assert result["step_id"] == "lastfm_import"
+    assert result["errors"] == {"credentials": error}
     assert not lastfm_server.requests
     assert not hass.config_entries.async_entries(DOMAIN)
 
 
 @pytest.mark.parametrize(
-    ("changes", "failure", "error"),
+    ("changes", "failure", "step_id", "errors"),
     [
-        ({"session_key": "0" * 32}, None, "invalid_session_key"),
-        ({"api_key": "1" * 32}, None, "invalid_api_key"),
-        ({"api_secret": "2" * 32}, None, "invalid_secret"),
-        ({}, Failure.HTTP_503, "cannot_connect"),
+        ({"session_key": "0" * 32}, None, "lastfm_import", {"credentials": "invalid_session_key"}),
+        ({"api_key": "1" * 32}, None, "lastfm_import", {"credentials": "invalid_api_key"}),
+        ({"api_secret": "2" * 32}, None, "lastfm_import", {"credentials": "invalid_secret"}),
+        # A custom server that does not answer: its addresses may be wrong.
+        ({}, Failure.HTTP_503, "lastfm_server", {"base": "cannot_connect"}),
     ],
 )
 async def test_rejected_credentials(
@@ -127,16 +141,22 @@ async def test_rejected_credentials(
     lastfm_server: FakeLastfm,
     changes: dict[str, str],
     failure: Failure | None,
-    error: str,
+    step_id: str,
+    errors: dict[str, str],
 ) -> None:
     if failure is not None:
         lastfm_server.fail_next(failure)
-    result = await import_text(hass, lastfm_server, credentials_text(lastfm_server, **changes))
+    text = credentials_text(lastfm_server, **changes)
+    result = await import_text(hass, lastfm_server, text)
     assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {"base": error}
+    assert result["step_id"] == step_id
+    assert result["errors"] == errors
     assert not hass.config_entries.async_entries(DOMAIN)
-    # What was typed stays in the form.
-    assert suggested_values(result)["api_root"] == lastfm_server.api_root
+    # What was typed stays in the forms.
+    if step_id == "lastfm_server":
+        assert suggested_values(result) == server_input(lastfm_server)
+    else:
+        assert suggested_values(result) == {CONF_SERVICE: CUSTOM_ID, "credentials": text}
 
 
 async def test_key_of_another_format_for_lastfm(hass: HomeAssistant) -> None:
@@ -145,7 +165,7 @@ async def test_key_of_another_format_for_lastfm(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_configure(
         flow_id, {"service": "lastfm", "credentials": text}
     )
-    assert result["errors"] == {"base": "invalid_api_key_format"}
+    assert result["errors"] == {"credentials": "invalid_api_key_format"}
 
 
 @pytest.mark.parametrize(
@@ -164,4 +184,5 @@ async def test_import_of_an_account_already_configured(
 ) -> None:
     result = await import_text(hass, lastfm_server, credentials_text(lastfm_server))
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "lastfm_already_configured"
+    assert result["description_placeholders"]["username"] == USERNAME

@@ -57,7 +57,7 @@ async def test_reauth_after_a_revoked_session(
     assert step["description_placeholders"]["username"] == USERNAME
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     # The same API account asks again.
     assert lastfm_server.requests_of("auth.getToken")[-1].params["api_key"] == API_KEY
     result = await approve_and_finish(hass, lastfm_server, flow["flow_id"])
@@ -119,7 +119,7 @@ async def test_reconfigure_with_another_api_account(
         result["flow_id"],
         keys_input(lastfm_server, api_key=OTHER_KEY, api_secret=OTHER_SECRET),
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"])
 
     assert result["type"] is FlowResultType.ABORT
@@ -136,7 +136,7 @@ async def test_reconfigure_keeps_the_secret_left_empty(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], keys_input(lastfm_server, api_secret="")
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"])
     assert result["reason"] == "reconfigure_successful"
     assert lastfm_entry.data[CONF_API_SECRET] == API_SECRET
@@ -151,7 +151,7 @@ async def test_reconfigure_rejected_secret(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_reconfigure"
-    assert result["errors"] == {"base": "invalid_secret"}
+    assert result["errors"] == {CONF_API_SECRET: "invalid_secret"}
 
 
 async def test_reconfigure_moves_the_account_to_another_service(
