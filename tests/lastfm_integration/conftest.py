@@ -3,13 +3,16 @@
 import asyncio
 from collections.abc import Callable, Generator
 from functools import partial
+import json
+from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.data_entry_flow import FlowHandler, FlowResult, FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -37,6 +40,66 @@ def fast_approval() -> Generator[None]:
         patch("custom_components.scrobbler.lastfm_flow.POLL_ROUNDS", 3),
     ):
         yield
+
+
+TRANSLATIONS = (
+    Path(__file__).parents[2] / "custom_components" / "scrobbler" / "translations" / "en.json"
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def untranslated(config: dict[str, Any], result: FlowResult[Any, Any]) -> list[str]:
+    """Return what a flow result shows that has no translation or lacks a placeholder."""
+    kind = result["type"]
+    if kind is FlowResultType.ABORT:
+        texts = {"abort": config["abort"].get(result["reason"])}
+    elif kind in (FlowResultType.FORM, FlowResultType.MENU, FlowResultType.EXTERNAL_STEP):
+        step = config["step"].get(result["step_id"])
+        if step is None:
+            return [f"step {result['step_id']}"]
+        texts = {"title": step.get("title")} | {
+            f"{part} {key}": text
+            for part in ("description", "data_description")
+            for key, text in (
+                step.get(part, {}) if part != "description" else {"": step.get(part, "")}
+            ).items()
+        }
+        texts |= {
+            f"error {error}": config["error"].get(error)
+            for error in (result.get("errors") or {}).values()
+        }
+    else:
+        return []
+    given = set(result.get("description_placeholders") or {})
+    missing = [name for name, text in texts.items() if text is None]
+    for name, text in texts.items():
+        missing += [f"{name}: {{{p}}}" for p in _PLACEHOLDER.findall(text or "") if p not in given]
+    return missing
+
+
+@pytest.fixture(autouse=True)
+def every_flow_result_translated(hass: HomeAssistant) -> Generator[None]:
+    """Check every step the tests walk: its step, errors and abort reasons are translated.
+
+    And every placeholder its texts use is given (a URL placeholder left empty shows as a
+    literal ``{api_account_url}``).
+    """
+    config = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["config"]
+    manager = hass.config_entries.flow
+    handle_step = manager._async_handle_step
+    problems: list[str] = []
+
+    async def checked(
+        flow: FlowHandler[Any, Any, Any], step_id: str, user_input: Any
+    ) -> FlowResult[Any, Any]:
+        result: FlowResult[Any, Any] = await handle_step(flow, step_id, user_input)
+        if flow.handler == DOMAIN:
+            problems.extend(f"{step_id}: {problem}" for problem in untranslated(config, result))
+        return result
+
+    with patch.object(manager, "_async_handle_step", checked):
+        yield
+    assert not problems
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,10 @@
 """The normal path of the Last.fm branch: API account, approval in the background, entry."""
 
 from datetime import timedelta
+import json
+from pathlib import Path
+import re
+from typing import Any
 from unittest.mock import patch
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +27,10 @@ from custom_components.scrobbler.lastfm.services import LASTFM, LIBREFM
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
 from .conftest import current_step, start_flow, submit_api_account, suggested_values, wait_until
+
+STRINGS = Path(__file__).parents[2] / "custom_components" / "scrobbler" / "strings.json"
+# What hassfest takes for a URL in a string.
+URL = re.compile(r"(?:https?://|www\.)\w", re.IGNORECASE)
 
 
 def link_token(url: str) -> str:
@@ -389,3 +397,80 @@ async def test_no_new_token_after_expiry(hass: HomeAssistant, lastfm_server: Fak
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_server"
     assert result["errors"] == {"base": "cannot_connect"}
+
+
+def test_strings_of_the_lastfm_steps_carry_no_urls() -> None:
+    """Hassfest rejects URLs in strings: links and examples are description placeholders."""
+    strings = json.loads(STRINGS.read_text(encoding="utf-8"))["config"]
+    texts = [
+        (f"{step_id}.{path}", text)
+        for step_id, step in strings["step"].items()
+        if step_id.startswith("lastfm")
+        for path, text in _texts(step)
+    ]
+    texts += [
+        (f"{part}.{key}", text)
+        for part in ("abort", "error")
+        for key, text in strings[part].items()
+    ]
+    assert texts
+    assert [(path, text) for path, text in texts if URL.search(text)] == []
+
+
+def _texts(value: Any, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    return [item for key, sub in value.items() for item in _texts(sub, f"{path}.{key}")]
+
+
+async def test_api_form_asks_for_a_server_only_for_another_server(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    flow_id = await start_flow(hass)
+    form = current_step(hass, flow_id)
+    assert [key.schema for key in form["data_schema"].schema] == [
+        CONF_SERVICE,
+        CONF_API_KEY,
+        CONF_API_SECRET,
+    ]
+    assert form["description_placeholders"]["api_account_url"].startswith("https://")
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_SERVICE: "custom", CONF_API_KEY: API_KEY, CONF_API_SECRET: API_SECRET}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_server"
+    assert [key.schema for key in result["data_schema"].schema] == [CONF_API_ROOT, CONF_AUTH_URL]
+    assert not lastfm_server.requests
+
+    # Bad addresses are told on that form; nothing leaves.
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_ROOT: "ftp://example.org/2.0/", CONF_AUTH_URL: "example.org/auth/"}
+    )
+    assert result["step_id"] == "lastfm_server"
+    assert result["errors"] == {CONF_API_ROOT: "invalid_url", CONF_AUTH_URL: "invalid_url"}
+    assert not lastfm_server.requests
+
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_ROOT: lastfm_server.api_root, CONF_AUTH_URL: lastfm_server.auth_url}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    hass.config_entries.flow.async_abort(flow_id)
+
+
+async def test_back_to_the_key_form_with_the_addresses_kept(
+    hass: HomeAssistant, lastfm_server: FakeLastfm
+) -> None:
+    """A key the custom server rejects: its form again, then the addresses as typed before."""
+    flow_id = await start_flow(hass)
+    result = await submit_api_account(hass, flow_id, lastfm_server, api_key="f" * 32)
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {CONF_API_KEY: "invalid_api_key"}
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_SERVICE: "custom", CONF_API_KEY: API_KEY, CONF_API_SECRET: API_SECRET}
+    )
+    assert result["step_id"] == "lastfm_server"
+    assert suggested_values(result) == {
+        CONF_API_ROOT: lastfm_server.api_root,
+        CONF_AUTH_URL: lastfm_server.auth_url,
+    }
