@@ -22,7 +22,7 @@ from custom_components.scrobbler.lastfm.credentials import Credentials
 from custom_components.scrobbler.lastfm.services import CUSTOM_ID
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
-from .conftest import entry_data, start_flow, suggested_values
+from .conftest import current_step, entry_data, start_flow, suggested_values
 
 
 def credentials_text(server: FakeLastfm, **changes: Any) -> str:
@@ -77,25 +77,27 @@ async def test_import_pasted_credentials(
     assert not lastfm_server.requests_of("auth.getToken")
 
 
+async def upload(hass: HomeAssistant, hass_client: ClientSessionGenerator, text: str) -> str:
+    """Upload a credentials file as the frontend does; return its id."""
+    assert await async_setup_component(hass, "file_upload", {})
+    client = await hass_client()
+    form = FormData()
+    form.add_field(
+        "file", text.encode(), filename="lastfm_credentials.json", content_type="application/json"
+    )
+    response = await client.post("/api/file_upload", data=form)
+    assert response.status == 200
+    file_id: str = (await response.json())["file_id"]
+    return file_id
+
+
 async def test_import_uploaded_file(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     lastfm_server: FakeLastfm,
     mock_setup_entry: object,
 ) -> None:
-    assert await async_setup_component(hass, "file_upload", {})
-    client = await hass_client()
-    form = FormData()
-    form.add_field(
-        "file",
-        credentials_text(lastfm_server).encode(),
-        filename="lastfm_credentials.json",
-        content_type="application/json",
-    )
-    response = await client.post("/api/file_upload", data=form)
-    assert response.status == 200
-    file_id = (await response.json())["file_id"]
-
+    file_id = await upload(hass, hass_client, credentials_text(lastfm_server))
     flow_id = await start_import(hass)
     result = await submit_import(hass, flow_id, lastfm_server, {"credentials_file": file_id})
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -186,3 +188,41 @@ async def test_import_of_an_account_already_configured(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "lastfm_already_configured"
     assert result["description_placeholders"]["username"] == USERNAME
+
+
+async def test_uploaded_file_kept_after_an_error(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    lastfm_server: FakeLastfm,
+    mock_setup_entry: object,
+) -> None:
+    """The upload is read once; after an error, the same file is still there to submit again."""
+    file_id = await upload(hass, hass_client, credentials_text(lastfm_server))
+    flow_id = await start_import(hass)
+    lastfm_server.fail_next(Failure.HTTP_503)
+    result = await submit_import(hass, flow_id, lastfm_server, {"credentials_file": file_id})
+    assert result["errors"] == {"base": "cannot_connect"}
+
+    result = await hass.config_entries.flow.async_configure(flow_id, server_input(lastfm_server))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_SESSION_KEY] == lastfm_server.issue_session(USERNAME)
+
+
+async def test_uploaded_file_shown_again_with_its_error(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator, lastfm_server: FakeLastfm
+) -> None:
+    file_id = await upload(hass, hass_client, "{not json")
+    flow_id = await start_import(hass)
+    result = await submit_import(hass, flow_id, lastfm_server, {"credentials_file": file_id})
+    assert result["step_id"] == "lastfm_import"
+    assert result["errors"] == {"credentials_file": "lastfm_credentials_malformed"}
+    assert suggested_values(result) == {CONF_SERVICE: CUSTOM_ID, "credentials_file": file_id}
+
+
+async def test_pasted_credentials_are_not_shown_in_clear(hass: HomeAssistant) -> None:
+    flow_id = await start_import(hass)
+    form = current_step(hass, flow_id)
+    schema = form["data_schema"].schema
+    assert [key.schema for key in schema] == [CONF_SERVICE, "credentials", "credentials_file"]
+    [pasted] = [key for key in schema if key.schema == "credentials"]
+    assert schema[pasted].config["type"] == "password"
