@@ -502,10 +502,6 @@ class LastfmFlow(ConfigFlow):
         except LastfmError as err:
             raise FormError(_errors_of(err)) from err
         self._lastfm_approval = approval
-        if self._lastfm_task is not None:  # a wait for an earlier token
-            self._lastfm_task.cancel()
-            self._lastfm_task = None
-        self._lastfm_outcome = None
 
     @callback
     def _lastfm_wait(self, step_id: str) -> ConfigFlowResult:

@@ -170,14 +170,15 @@ async def test_key_of_another_format_for_lastfm(hass: HomeAssistant) -> None:
     assert result["errors"] == {"credentials": "invalid_api_key_format"}
 
 
+@pytest.mark.parametrize("service", ["lastfm", CUSTOM_ID])
 @pytest.mark.parametrize(
     "sources", [{}, {"credentials": "{}", "credentials_file": "c5b9d1c2e0f04b5b9f0e0a1b2c3d4e5f"}]
 )
-async def test_paste_or_upload(hass: HomeAssistant, sources: dict[str, str]) -> None:
+async def test_paste_or_upload(hass: HomeAssistant, service: str, sources: dict[str, str]) -> None:
+    """Told on the import form, before a custom server's addresses are asked."""
     flow_id = await start_import(hass)
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, {"service": "lastfm"} | sources
-    )
+    result = await hass.config_entries.flow.async_configure(flow_id, {"service": service} | sources)
+    assert result["step_id"] == "lastfm_import"
     assert result["errors"] == {"base": "lastfm_credentials_one_source"}
 
 
