@@ -23,8 +23,8 @@ from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.scrobbler.const import CONF_API_ROOT, CONF_SERVICE, DOMAIN
-from custom_components.scrobbler.lastfm.services import LASTFM
+from custom_components.scrobbler.const import CONF_API_ROOT, CONF_AUTH_URL, CONF_SERVICE, DOMAIN
+from custom_components.scrobbler.lastfm.services import CUSTOM_ID, LASTFM
 from tests.fakes.certificates import SelfSignedCertificate
 from tests.fakes.lastfm_server import USERNAME, FakeLastfm
 from tests.fakes.music_assistant_plugin import MaServerFactory
@@ -36,8 +36,9 @@ from tests.lastfm_integration.conftest import (  # noqa: F401 (fixtures, used by
     lastfm_entry,
     reconfigure_input,
     start_flow,
+    submit_api_account,
 )
-from tests.lastfm_integration.test_import import credentials_text, service_input
+from tests.lastfm_integration.test_import import credentials_text, import_text, server_input
 from tests.music_assistant.conftest import (  # noqa: F401 (fixtures, used by name)
     http_server,
     not_ma_server,
@@ -57,6 +58,8 @@ def seen(check: FlowTranslationCheck) -> set[str]:
                 keys.add(f"abort.{result['reason']}")
             case FlowResultType.SHOW_PROGRESS:
                 keys.add(f"progress.{result['progress_action']}")
+            case FlowResultType.EXTERNAL_STEP:
+                keys.add(f"external.{result['step_id']}")
             case FlowResultType.FORM | FlowResultType.MENU:
                 keys.add(f"step.{result['step_id']}")
                 keys.update(f"error.{error}" for error in (result.get("errors") or {}).values())
@@ -72,17 +75,21 @@ async def test_lastfm_approval_path(
     hass: HomeAssistant, lastfm_server: FakeLastfm, check_flow_translations: FlowTranslationCheck
 ) -> None:
     flow_id = await start_flow(hass)
-    # Errors of the form: before any call, then from the service.
+    # Errors of the forms: before any call, then from the service.
     await configure(hass, flow_id, {CONF_SERVICE: LASTFM.id, CONF_API_KEY: "x", "api_secret": "y"})
-    await configure(hass, flow_id, keys_input(lastfm_server, **{CONF_API_ROOT: "nowhere"}))
-    await configure(hass, flow_id, keys_input(lastfm_server, **{CONF_API_KEY: "f" * 32}))
-    await configure(hass, flow_id, keys_input(lastfm_server, api_secret="0" * 32))
-    lastfm_server.fail_next(6)
-    await configure(hass, flow_id, keys_input(lastfm_server))
-    lastfm_server.fail_next(11)
-    await configure(hass, flow_id, keys_input(lastfm_server))
-    # The approval: progress, the fallback menu, "I have approved" too early, then approved.
-    await configure(hass, flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server, **{CONF_API_ROOT: "nowhere"})
+    await configure(hass, flow_id, {CONF_API_ROOT: "nowhere", CONF_AUTH_URL: "nowhere"})
+    flow_id = await start_flow(hass)
+    await submit_api_account(hass, flow_id, lastfm_server, **{CONF_API_KEY: "f" * 32})
+    await submit_api_account(hass, flow_id, lastfm_server, api_secret="0" * 32)
+    for failure in (6, 11, None):  # the last time, the approval starts
+        if failure is not None:
+            lastfm_server.fail_next(failure)
+        if hass.config_entries.flow.async_get(flow_id)["step_id"] == "lastfm_server":
+            await configure(hass, flow_id, server_input(lastfm_server))
+        else:
+            await submit_api_account(hass, flow_id, lastfm_server)
+    # The external step, the fallback menu, "I have approved" too early, then approved.
     await hass.async_block_till_done()
     await configure(hass, flow_id)
     await configure(hass, flow_id, {"next_step_id": "lastfm_check"})
@@ -93,24 +100,23 @@ async def test_lastfm_approval_path(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # The same account again.
     flow_id = await start_flow(hass)
-    await configure(hass, flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     lastfm_server.approve_pending(USERNAME)
     await hass.async_block_till_done()
     await configure(hass, flow_id)
 
     assert seen(check_flow_translations) >= {
-        "step.user", "step.lastfm", "step.lastfm_api_key", "step.lastfm_approve",
-        "error.invalid_api_key_format", "error.invalid_secret_format", "error.invalid_url",
-        "error.invalid_api_key", "error.invalid_secret", "error.unknown", "error.cannot_connect",
-        "progress.lastfm_authorize", "progress.lastfm_not_approved", "abort.already_configured",
+        "step.user", "step.lastfm", "step.lastfm_api_key", "step.lastfm_server",
+        "step.lastfm_approve", "error.invalid_api_key_format", "error.invalid_secret_format",
+        "error.invalid_url", "error.invalid_api_key", "error.invalid_secret", "error.unknown",
+        "error.cannot_connect", "external.lastfm_authorize", "external.lastfm_not_approved",
+        "abort.lastfm_already_configured",
     }  # fmt: skip
 
 
 async def test_lastfm_import_path(
     hass: HomeAssistant, lastfm_server: FakeLastfm, check_flow_translations: FlowTranslationCheck
 ) -> None:
-    flow_id = await start_flow(hass, "lastfm_import")
-    service = service_input(lastfm_server)
     for text in (
         "",
         "not json",
@@ -118,14 +124,15 @@ async def test_lastfm_import_path(
         credentials_text(lastfm_server, api_secret=None),
         credentials_text(lastfm_server, session_key="0" * 32),
     ):
-        await configure(hass, flow_id, service | {"credentials": text})
-    result = await configure(
-        hass, flow_id, service | {"credentials": credentials_text(lastfm_server)}
-    )
+        flow_id = await start_flow(hass, "lastfm_import")
+        result = await configure(hass, flow_id, {CONF_SERVICE: CUSTOM_ID, "credentials": text})
+        if result["type"] is FlowResultType.FORM and result["step_id"] == "lastfm_server":
+            await configure(hass, flow_id, server_input(lastfm_server))
+    result = await import_text(hass, lastfm_server, credentials_text(lastfm_server))
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
     assert seen(check_flow_translations) >= {
-        "step.lastfm_import", "error.lastfm_credentials_one_source",
+        "step.lastfm_import", "step.lastfm_server", "error.lastfm_credentials_one_source",
         "error.lastfm_credentials_malformed", "error.lastfm_credentials_no_session_key",
         "error.lastfm_credentials_incomplete", "error.invalid_session_key",
     }  # fmt: skip
@@ -298,7 +305,7 @@ async def test_the_check_finds_what_is_missing(hass: HomeAssistant) -> None:
         "x: config.abort.wrong_account has no translation",
         "scrobbler: config.progress.no_such has no translation",
         "scrobbler: config.step.user.menu_options.no_such_option has no translation",
-        "scrobbler: config.step.lastfm_reauth_confirm.title gets no value for ['name']",
+        "scrobbler: config.step.lastfm_reauth_confirm.title gets no value for ['username']",
         "scrobbler: config.step.lastfm_reauth_confirm.description gets no value for ['username']",
         "config.step.s: error 'cannot_connect' is on 'field', not on the form",
     ]

@@ -140,13 +140,7 @@ def test_translations_have_no_references() -> None:
 @pytest.mark.parametrize(
     "area",
     [
-        pytest.param(
-            "lastfm",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the Last.fm steps still carry links and example addresses",
-            ),
-        ),
+        "lastfm",
         "others",
     ],
 )

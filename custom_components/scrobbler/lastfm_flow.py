@@ -1,16 +1,19 @@
 """Config-flow steps of the Last.fm branch.
 
 The normal path is the desktop authorization of Last.fm: the user gives the key and secret of
-their API account (``lastfm_api_key``); the flow gets a token and shows the authorization link
-while a background task polls ``auth.getSession`` (``lastfm_authorize``, a progress step), and
-goes on by itself once the user has approved. After a while without approval, a menu offers
-"I have approved" and "wait for my approval" (``lastfm_approve``). The other path imports the
-credentials file of ``acr_lastfm_auth`` (``lastfm_import``). Reauthentication and
+their API account (``lastfm_api_key``; a custom server's addresses on a second form,
+``lastfm_server``); the flow gets a token and sends the user to the authorization page (an
+external step, ``lastfm_authorize``) while a background task polls ``auth.getSession``, renews
+the token when it expires, and moves the flow on by itself once the user has approved. After a
+while without approval, a menu offers "I have approved" and "wait for my approval"
+(``lastfm_approve``). The other path imports the credentials file of ``acr_lastfm_auth``
+(``lastfm_import``). Reauthentication (which can take a new API key and secret) and
 reconfiguration run the same approval.
 """
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,7 +31,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.data_entry_flow import AbortFlow, UnknownFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     FileSelector,
@@ -77,6 +80,7 @@ from .lastfm.services import (
     LastfmService,
     custom_service,
     normalize_api_root,
+    service_name,
 )
 from .lastfm_account import title_of, unique_id_of
 
@@ -91,9 +95,17 @@ CONF_CREDENTIALS_FILE = "credentials_file"
 
 _HEX32 = re.compile(r"[0-9a-fA-F]{32}")
 
+# Where to create an API account, and examples of a custom server's addresses: description
+# placeholders, as translations carry no URLs.
+URL_PLACEHOLDERS = {
+    "api_account_url": "https://www.last.fm/api/account/create",
+    "example_api_root": "https://example.org/2.0/",
+    "example_auth_url": "https://example.org/api/auth/",
+}
+
 _SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-_SERVICE_FIELDS: dict[vol.Marker, Any] = {
+_SERVICE_FIELD: dict[vol.Marker, Any] = {
     vol.Required(CONF_SERVICE, default=LASTFM.id): SelectSelector(
         SelectSelectorConfig(
             options=[*KNOWN_SERVICES, CUSTOM_ID],
@@ -101,12 +113,15 @@ _SERVICE_FIELDS: dict[vol.Marker, Any] = {
             translation_key="lastfm_service",
         )
     ),
+}
+_SERVICE_FIELDS: dict[vol.Marker, Any] = {
+    **_SERVICE_FIELD,
     vol.Optional(CONF_API_ROOT): _URL_SELECTOR,
     vol.Optional(CONF_AUTH_URL): _URL_SELECTOR,
 }
 API_KEY_SCHEMA = vol.Schema(
     {
-        **_SERVICE_FIELDS,
+        **_SERVICE_FIELD,
         vol.Required(CONF_API_KEY): str,
         vol.Required(CONF_API_SECRET): _SECRET_SELECTOR,
     }
@@ -118,6 +133,20 @@ _RECONFIGURE_KEY_FIELDS: dict[vol.Marker, Any] = {
     vol.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
 }
 RECONFIGURE_SCHEMA = vol.Schema(_RECONFIGURE_KEY_FIELDS)
+# Asked only when the service is "another server".
+SERVER_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_API_ROOT): _URL_SELECTOR,
+        vol.Required(CONF_AUTH_URL): _URL_SELECTOR,
+    }
+)
+REAUTH_SCHEMA = vol.Schema(
+    {
+        # Left empty, the stored key and secret stay.
+        vol.Optional(CONF_API_KEY): str,
+        vol.Optional(CONF_API_SECRET): _SECRET_SELECTOR,
+    }
+)
 RECONFIGURE_CUSTOM_SCHEMA = vol.Schema(
     {
         vol.Required(CONF_API_ROOT): _URL_SELECTOR,
@@ -127,13 +156,19 @@ RECONFIGURE_CUSTOM_SCHEMA = vol.Schema(
 )
 IMPORT_SCHEMA = vol.Schema(
     {
-        **_SERVICE_FIELDS,
-        vol.Optional(CONF_CREDENTIALS): TextSelector(TextSelectorConfig(multiline=True)),
+        **_SERVICE_FIELD,
+        vol.Optional(CONF_CREDENTIALS): _SECRET_SELECTOR,
         vol.Optional(CONF_CREDENTIALS_FILE): FileSelector(
             FileSelectorConfig(accept=".json,application/json")
         ),
     }
 )
+# The forms of a new entry, by step; the server form comes after one of the others.
+_ENTRY_FORMS = {
+    "lastfm_api_key": API_KEY_SCHEMA,
+    "lastfm_server": SERVER_SCHEMA,
+    "lastfm_import": IMPORT_SCHEMA,
+}
 
 
 class FormError(Exception):
@@ -201,16 +236,26 @@ class Approval:
         except LastfmTokenExpiredError:
             return Poll.EXPIRED
 
-    async def async_wait(self) -> Session | Poll:
-        """Poll until the user approves or the token expires, at most POLL_ROUNDS times."""
-        for _ in range(POLL_ROUNDS):
+    async def async_wait(self, on_new_link: Callable[[], Awaitable[None]]) -> Session | Poll:
+        """Poll until the user approves, at most POLL_ROUNDS times per token.
+
+        An expired token is replaced at once (``on_new_link`` is awaited then); ``Poll.NOT_YET``
+        means the rounds ran out.
+        """
+        rounds = 0
+        while rounds < POLL_ROUNDS:
+            rounds += 1
             await asyncio.sleep(POLL_INTERVAL)
             try:
                 outcome = await self.async_get_session()
             except LastfmTemporaryError as err:
                 LOGGER.debug("Still waiting for the approval: %s", err)
                 continue
-            if outcome is not Poll.NOT_YET:
+            if outcome is Poll.EXPIRED:
+                await self.async_new_token()
+                await on_new_link()
+                rounds = 0
+            elif outcome is not Poll.NOT_YET:
                 return outcome
         return Poll.NOT_YET
 
@@ -219,12 +264,18 @@ class LastfmFlow(ConfigFlow):
     """Steps that add, reauthenticate and reconfigure a Last.fm entry."""
 
     _lastfm_approval: Approval | None = None
-    _lastfm_task: asyncio.Task[Session | Poll] | None = None
+    _lastfm_task: asyncio.Task[None] | None = None
+    # How the wait of the task ended, until the step reads it.
+    _lastfm_outcome: Session | Poll | LastfmError | None = None
     _lastfm_session: Session | None = None
-    # What the progress step says, the form that shows errors of the approval, and its error.
-    _lastfm_progress = "lastfm_authorize"
+    # The form that shows errors of the approval, and its errors.
     _lastfm_form = "lastfm_api_key"
-    _lastfm_error: str | None = None
+    _lastfm_error: dict[str, str] | None = None
+    # What was typed in the forms of a new entry, and the form that asked for the server.
+    _lastfm_input: dict[str, Any] | None = None
+    _lastfm_origin = "lastfm_api_key"
+    # The uploaded credentials file (id and text): the upload is gone once read.
+    _lastfm_upload: tuple[str, str] | None = None
 
     async def async_step_lastfm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose between approving with an API account and importing credentials."""
@@ -236,32 +287,36 @@ class LastfmFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the service and the API account, then get a token."""
-        return await self._lastfm_async_approval_form(
-            "lastfm_api_key", API_KEY_SCHEMA, user_input, user_input
-        )
+        if user_input is not None:
+            self._lastfm_async_keep_input("lastfm_api_key", user_input)
+            if user_input.get(CONF_SERVICE) == CUSTOM_ID:
+                if errors := _key_errors(custom_service("", ""), user_input):
+                    return self._lastfm_show_entry_form("lastfm_api_key", errors)
+                return await self.async_step_lastfm_server()
+        return await self._lastfm_async_approval_form("lastfm_api_key", None, user_input, None)
+
+    async def async_step_lastfm_server(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the addresses of another server, then go on as the form before asked."""
+        submitted = None
+        if user_input is not None:
+            submitted = self._lastfm_input = (self._lastfm_input or {}) | user_input
+        if self._lastfm_origin == "lastfm_import":
+            return await self._lastfm_async_import_form("lastfm_server", submitted)
+        return await self._lastfm_async_approval_form("lastfm_server", None, submitted, None)
 
     async def async_step_lastfm_authorize(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Show the authorization link while a task waits for the approval."""
-        approval = _required(self._lastfm_approval)
-        if (task := self._lastfm_task) is not None and task.done():
-            self._lastfm_task = None
-            try:
-                outcome = task.result()
-            except LastfmError as err:
-                return await self._lastfm_async_back_to_form(err, progress=True)
-            return await self._lastfm_async_go_on(outcome, progress=True)
-        if task is None:
-            task = self._lastfm_task = self.hass.async_create_task(
-                approval.async_wait(), "scrobbler: wait for the approval of a Last.fm account"
-            )
-        return self.async_show_progress(
-            step_id="lastfm_authorize",
-            progress_action=self._lastfm_progress,
-            description_placeholders={"url": approval.link},
-            progress_task=task,
-        )
+        """Send the user to the authorization page while a task waits for the approval."""
+        return self._lastfm_wait("lastfm_authorize")
+
+    async def async_step_lastfm_not_approved(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The same, after "I have approved" came before the service knew it."""
+        return self._lastfm_wait("lastfm_not_approved")
 
     async def async_step_lastfm_approve(
         self, user_input: dict[str, Any] | None = None
@@ -277,11 +332,23 @@ class LastfmFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Check once whether the user has approved (the "I have approved" button)."""
+        approval = _required(self._lastfm_approval)
         try:
-            outcome = await _required(self._lastfm_approval).async_get_session()
+            outcome = await approval.async_get_session()
+            if outcome is Poll.EXPIRED:
+                await approval.async_new_token()
         except LastfmError as err:
-            return await self._lastfm_async_back_to_form(err, progress=False)
-        return await self._lastfm_async_go_on(outcome, progress=False)
+            self._lastfm_error = _errors_of(err)
+            step = getattr(self, f"async_step_{self._lastfm_form}")
+            result: ConfigFlowResult = await step()
+            return result
+        if isinstance(outcome, Session):
+            self._lastfm_session = outcome
+            return await self.async_step_lastfm_finish()
+        if outcome is Poll.EXPIRED:
+            return await self.async_step_lastfm_authorize()
+        # The service does not know of the approval yet: wait for it.
+        return await self.async_step_lastfm_not_approved()
 
     async def async_step_lastfm_finish(
         self, user_input: dict[str, Any] | None = None
@@ -294,36 +361,33 @@ class LastfmFlow(ConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Import the credentials file of acr_lastfm_auth, pasted or uploaded."""
-        errors: dict[str, str] = {}
         if user_input is not None:
-            try:
-                api, session = await self._lastfm_async_import(user_input)
-            except FormError as err:
-                errors = err.errors
-            else:
-                return await self._lastfm_async_finish(api, session)
-        return self.async_show_form(
-            step_id="lastfm_import",
-            data_schema=self.add_suggested_values_to_schema(
-                IMPORT_SCHEMA, _filled(user_input, drop=CONF_CREDENTIALS_FILE)
-            ),
-            errors=errors,
-        )
+            self._lastfm_async_keep_input("lastfm_import", user_input)
+            if user_input.get(CONF_SERVICE) == CUSTOM_ID:
+                if errors := _source_errors(user_input):
+                    return self._lastfm_show_entry_form("lastfm_import", errors)
+                return await self.async_step_lastfm_server()
+        return await self._lastfm_async_import_form("lastfm_import", user_input)
 
     async def async_step_lastfm_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Reauthenticate a Last.fm entry whose session key was rejected."""
+        """Reauthenticate a Last.fm entry whose session key or API key was rejected."""
         return await self.async_step_lastfm_reauth_confirm()
 
     async def async_step_lastfm_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Tell the user that the account must approve again, then get a token."""
+        """Tell the user that the account must approve again, then get a token.
+
+        The form holds the API key (and an empty secret): if the service rejects the stored
+        one (unknown or suspended), the error shows on its field and a new key and secret go
+        there; left as they are, the stored ones are used.
+        """
         entry = self._get_reauth_entry()
         return await self._lastfm_async_approval_form(
             "lastfm_reauth_confirm",
-            None,
-            None if user_input is None else entry.data,
-            None,
+            REAUTH_SCHEMA,
+            None if user_input is None else entry.data | _filled(user_input),
+            _filled(user_input or entry.data, drop=CONF_API_SECRET),
             username=entry.data[CONF_USERNAME],
         )
 
@@ -339,7 +403,7 @@ class LastfmFlow(ConfigFlow):
         custom = entry.data[CONF_SERVICE] == CUSTOM_ID
         submitted = None if user_input is None else entry.data | _filled(user_input)
         if custom and submitted is not None and _is_known_service(submitted[CONF_API_ROOT]):
-            self._lastfm_error = "lastfm_other_service"
+            self._lastfm_error = {CONF_API_ROOT: "lastfm_other_service"}
             submitted = None
         if submitted is not None:  # no approval for an account another entry has
             self._lastfm_abort_if_other_entry(
@@ -369,6 +433,38 @@ class LastfmFlow(ConfigFlow):
             self._lastfm_task = None
         super().async_remove()
 
+    @callback
+    def _lastfm_async_keep_input(self, step_id: str, user_input: dict[str, Any]) -> None:
+        """Keep what a form of a new entry got (a custom server's addresses stay)."""
+        server = {
+            key: value
+            for key, value in (self._lastfm_input or {}).items()
+            if key in (CONF_API_ROOT, CONF_AUTH_URL)
+        }
+        self._lastfm_origin = step_id
+        self._lastfm_input = server | user_input
+
+    @callback
+    def _lastfm_show_entry_form(self, step_id: str, errors: dict[str, str]) -> ConfigFlowResult:
+        """Show a form of a new entry with what was typed.
+
+        Errors that are not about the server's addresses or its reachability go back to the
+        form that asked for the server, where their fields are.
+        """
+        if step_id == "lastfm_server" and not all(
+            key in (CONF_API_ROOT, CONF_AUTH_URL) or error == "cannot_connect"
+            for key, error in errors.items()
+        ):
+            step_id = self._lastfm_origin
+        return self.async_show_form(
+            step_id=step_id,
+            data_schema=self.add_suggested_values_to_schema(
+                _ENTRY_FORMS[step_id], _filled(self._lastfm_input)
+            ),
+            description_placeholders=URL_PLACEHOLDERS,
+            errors=errors,
+        )
+
     async def _lastfm_async_approval_form(
         self,
         step_id: str,
@@ -380,10 +476,11 @@ class LastfmFlow(ConfigFlow):
     ) -> ConfigFlowResult:
         """Show a form that starts the approval, or start it with what was submitted.
 
-        The form also shows the errors of an approval that started from it and failed.
+        The form also shows the errors of an approval that started from it and failed. The
+        forms of a new entry (``_ENTRY_FORMS``) bring their own schema and suggestions.
         """
         self._lastfm_form = step_id
-        errors = {"base": self._lastfm_error} if self._lastfm_error else {}
+        errors = self._lastfm_error or {}
         self._lastfm_error = None
         if submitted is not None:
             try:
@@ -392,12 +489,31 @@ class LastfmFlow(ConfigFlow):
                 errors = err.errors
             else:
                 return await self.async_step_lastfm_authorize()
+        if step_id in _ENTRY_FORMS:
+            return self._lastfm_show_entry_form(step_id, errors)
+        placeholders = dict(URL_PLACEHOLDERS)
+        if username:
+            placeholders[CONF_USERNAME] = username
         return self.async_show_form(
             step_id=step_id,
             data_schema=schema and self.add_suggested_values_to_schema(schema, suggested),
-            description_placeholders={CONF_USERNAME: username} if username else None,
+            description_placeholders=placeholders,
             errors=errors,
         )
+
+    async def _lastfm_async_import_form(
+        self, step_id: str, submitted: Mapping[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Show the import form (or the server's), or import what was submitted."""
+        errors: dict[str, str] = {}
+        if submitted is not None:
+            try:
+                api, session = await self._lastfm_async_import(submitted)
+            except FormError as err:
+                errors = err.errors
+            else:
+                return await self._lastfm_async_finish(api, session)
+        return self._lastfm_show_entry_form(step_id, errors)
 
     async def _lastfm_async_begin(self, api: LastfmApi) -> None:
         """Get a first token for this API account."""
@@ -405,70 +521,86 @@ class LastfmFlow(ConfigFlow):
         try:
             await approval.async_new_token()
         except LastfmError as err:
-            raise FormError({"base": _error_key(err)}) from err
+            raise FormError(_errors_of(err)) from err
         self._lastfm_approval = approval
-        self._lastfm_progress = "lastfm_authorize"
 
-    async def _lastfm_async_back_to_form(
-        self, err: LastfmError, *, progress: bool
-    ) -> ConfigFlowResult:
-        """Go back to the form the approval started from, with the error shown there."""
-        self._lastfm_error = _error_key(err)
-        if progress:
-            return self.async_show_progress_done(next_step_id=self._lastfm_form)
-        step = getattr(self, f"async_step_{self._lastfm_form}")
-        result: ConfigFlowResult = await step()
-        return result
+    @callback
+    def _lastfm_wait(self, step_id: str) -> ConfigFlowResult:
+        """Show the external step of the approval, or go on when the wait has ended.
 
-    async def _lastfm_async_go_on(
-        self, outcome: Session | Poll, *, progress: bool
-    ) -> ConfigFlowResult:
-        """Go on after asking for the session: finish, show a new link, or offer the menu."""
-        if isinstance(outcome, Session):
-            self._lastfm_session = outcome
-            if progress:
-                return self.async_show_progress_done(next_step_id="lastfm_finish")
-            return await self.async_step_lastfm_finish()
-        if outcome is Poll.EXPIRED:
-            try:
-                await _required(self._lastfm_approval).async_new_token()
-            except LastfmError as err:
-                return await self._lastfm_async_back_to_form(err, progress=progress)
-            self._lastfm_progress = "lastfm_authorize"
-            return await self.async_step_lastfm_authorize()
-        if progress:
-            return self.async_show_progress_done(next_step_id="lastfm_approve")
-        # "I have approved", but the service does not know it yet: wait for it.
-        self._lastfm_progress = "lastfm_not_approved"
-        return await self.async_step_lastfm_authorize()
+        Nothing here awaits: the frontend (fetching the flow) and the task (when the wait ends
+        or the link changes) may both configure the flow, in any order.
+        """
+        approval = _required(self._lastfm_approval)
+        if (outcome := self._lastfm_outcome) is not None:
+            self._lastfm_outcome = None
+            self._lastfm_task = None
+            if isinstance(outcome, Session):
+                self._lastfm_session = outcome
+                return self.async_external_step_done(next_step_id="lastfm_finish")
+            if isinstance(outcome, LastfmError):
+                self._lastfm_error = _errors_of(outcome)
+                return self.async_external_step_done(next_step_id=self._lastfm_form)
+            return self.async_external_step_done(next_step_id="lastfm_approve")
+        if self._lastfm_task is None:
+            self._lastfm_task = self.hass.async_create_task(
+                self._lastfm_async_wait(approval),
+                "scrobbler: wait for the approval of a Last.fm account",
+            )
+        return self.async_external_step(step_id=step_id, url=approval.link)
 
-    async def _lastfm_async_import(self, user_input: dict[str, Any]) -> tuple[LastfmApi, Session]:
-        """Read imported credentials and check them with a signed user.getInfo."""
-        text = (user_input.get(CONF_CREDENTIALS) or "").strip()
+    async def _lastfm_async_wait(self, approval: Approval) -> None:
+        """Wait for the approval, then move the flow on (as the frontend would)."""
+        try:
+            self._lastfm_outcome = await approval.async_wait(self._lastfm_async_new_link)
+        except LastfmError as err:
+            self._lastfm_outcome = err
+        with suppress(UnknownFlow):
+            await self.hass.config_entries.flow.async_configure(self.flow_id)
+
+    async def _lastfm_async_new_link(self) -> None:
+        """Show the link of a renewed token (HA does not tell the frontend of a new URL)."""
+        with suppress(UnknownFlow):
+            await self.hass.config_entries.flow.async_configure(self.flow_id)
+            self.async_notify_flow_changed()
+
+    async def _lastfm_async_import(
+        self, user_input: Mapping[str, Any]
+    ) -> tuple[LastfmApi, Session]:
+        """Read imported credentials and check them with a signed user.getInfo.
+
+        Errors sit on the field the credentials came from.
+        """
+        if errors := _source_errors(user_input):
+            raise FormError(errors)
         file_id = user_input.get(CONF_CREDENTIALS_FILE)
-        if bool(text) == bool(file_id):
-            raise FormError({"base": "lastfm_credentials_one_source"})
+        source = CONF_CREDENTIALS_FILE if file_id else CONF_CREDENTIALS
         if file_id:
-            text = await self.hass.async_add_executor_job(_read_uploaded, self.hass, file_id)
+            if self._lastfm_upload is None or self._lastfm_upload[0] != file_id:
+                text = await self.hass.async_add_executor_job(_read_uploaded, self.hass, file_id)
+                self._lastfm_upload = (file_id, text)
+            text = self._lastfm_upload[1]
+        else:
+            text = str(user_input[CONF_CREDENTIALS]).strip()
         try:
             credentials = parse_credentials(text)
         except CredentialsError as err:
-            raise FormError({"base": _credentials_error_key(err)}) from err
+            raise FormError({source: _credentials_error_key(err)}) from err
         session_key = _required(credentials.session_key)
         try:
             api = _parse_api(
-                user_input
+                dict(user_input)
                 | {CONF_API_KEY: credentials.api_key, CONF_API_SECRET: credentials.api_secret}
             )
         except FormError as err:
-            # The key and the secret come from the file: the form has no field for them.
-            raise FormError({"base": next(iter(err.errors.values()))}) from err
+            # The key and the secret come from the credentials: they have no field of their own.
+            raise FormError(_on_field(err.errors, source)) from err
         try:
             user = await api.client(self.hass, session_key).get_user_info()
         except (LastfmInvalidApiKeyError, LastfmInvalidSignatureError) as err:
-            raise FormError({"base": _error_key(err)}) from err
+            raise FormError({source: _error_key(err)}) from err
         except LastfmAuthError as err:
-            raise FormError({"base": "invalid_session_key"}) from err
+            raise FormError({source: "invalid_session_key"}) from err
         except LastfmError as err:
             raise FormError({"base": _error_key(err)}) from err
         return api, Session(name=user.name, key=session_key)
@@ -510,7 +642,13 @@ class LastfmFlow(ConfigFlow):
                 title=title if entry.title == title_of(entry.data) else entry.title,
                 data=data,
             )
-        self._abort_if_unique_id_configured()
+        self._abort_if_unique_id_configured(
+            error="lastfm_already_configured",
+            description_placeholders={
+                CONF_USERNAME: session.name,
+                "service": service_name(data[CONF_SERVICE], data[CONF_API_ROOT]),
+            },
+        )
         return self.async_create_entry(title=title, data=data)
 
 
@@ -531,8 +669,6 @@ def _required[T](value: T | None) -> T:
 def _parse_api(user_input: Mapping[str, Any]) -> LastfmApi:
     """Check the service and the API account before any call."""
     errors: dict[str, str] = {}
-    api_key = str(user_input.get(CONF_API_KEY, "")).strip()
-    api_secret = str(user_input.get(CONF_API_SECRET, "")).strip()
     service = KNOWN_SERVICES.get(user_input.get(CONF_SERVICE, LASTFM.id))
     if service is None:
         api_root = str(user_input.get(CONF_API_ROOT, "")).strip()
@@ -542,15 +678,34 @@ def _parse_api(user_input: Mapping[str, Any]) -> LastfmApi:
             if parts.scheme not in {"http", "https"} or not parts.netloc:
                 errors[key] = "invalid_url"
         service = custom_service(api_root, auth_url)
-    # Last.fm's keys and secrets are 32 hexadecimal characters; other services may differ.
-    well_formed = _HEX32.fullmatch if service == LASTFM else bool
-    if not well_formed(api_key):
-        errors[CONF_API_KEY] = "invalid_api_key_format"
-    if not well_formed(api_secret):
-        errors[CONF_API_SECRET] = "invalid_secret_format"
+    errors |= _key_errors(service, user_input)
     if errors:
         raise FormError(errors)
-    return LastfmApi(service, api_key, api_secret)
+    return LastfmApi(
+        service,
+        str(user_input.get(CONF_API_KEY, "")).strip(),
+        str(user_input.get(CONF_API_SECRET, "")).strip(),
+    )
+
+
+def _key_errors(service: LastfmService, user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the errors of an API key and secret that cannot be right for the service."""
+    # Last.fm's keys and secrets are 32 hexadecimal characters; other services may differ.
+    well_formed = _HEX32.fullmatch if service == LASTFM else bool
+    errors: dict[str, str] = {}
+    if not well_formed(str(user_input.get(CONF_API_KEY, "")).strip()):
+        errors[CONF_API_KEY] = "invalid_api_key_format"
+    if not well_formed(str(user_input.get(CONF_API_SECRET, "")).strip()):
+        errors[CONF_API_SECRET] = "invalid_secret_format"
+    return errors
+
+
+def _source_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """Return the error of an import that has no credentials, or two sets of them."""
+    pasted = bool(str(user_input.get(CONF_CREDENTIALS) or "").strip())
+    if pasted == bool(user_input.get(CONF_CREDENTIALS_FILE)):
+        return {"base": "lastfm_credentials_one_source"}
+    return {}
 
 
 def _filled(data: Mapping[str, Any] | None, *, drop: str | None = None) -> dict[str, Any]:
@@ -569,6 +724,20 @@ def _error_key(err: LastfmError) -> str:
             return "cannot_connect"
         case _:
             return "unknown"
+
+
+def _errors_of(err: LastfmError) -> dict[str, str]:
+    """Return the form errors for a failed call: a rejected key or secret on its field."""
+    key = _error_key(err)
+    return {_ERROR_FIELDS.get(key, "base"): key}
+
+
+_ERROR_FIELDS = {"invalid_api_key": CONF_API_KEY, "invalid_secret": CONF_API_SECRET}
+
+
+def _on_field(errors: Mapping[str, str], name: str) -> dict[str, str]:
+    """Return the first error, on one field (for input with no field of its own)."""
+    return {name: next(iter(errors.values()))}
 
 
 def _credentials_error_key(err: CredentialsError) -> str:

@@ -3,13 +3,16 @@
 import asyncio
 from collections.abc import Callable, Generator
 from functools import partial
+import json
+from pathlib import Path
+import re
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.data_entry_flow import FlowHandler, FlowResult, FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -41,6 +44,66 @@ def fast_approval() -> Generator[None]:
         yield
 
 
+TRANSLATIONS = (
+    Path(__file__).parents[2] / "custom_components" / "scrobbler" / "translations" / "en.json"
+)
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def untranslated(config: dict[str, Any], result: FlowResult[Any, Any]) -> list[str]:
+    """Return what a flow result shows that has no translation or lacks a placeholder."""
+    kind = result["type"]
+    if kind is FlowResultType.ABORT:
+        texts = {"abort": config["abort"].get(result["reason"])}
+    elif kind in (FlowResultType.FORM, FlowResultType.MENU, FlowResultType.EXTERNAL_STEP):
+        step = config["step"].get(result["step_id"])
+        if step is None:
+            return [f"step {result['step_id']}"]
+        texts = {"title": step.get("title")} | {
+            f"{part} {key}": text
+            for part in ("description", "data_description")
+            for key, text in (
+                step.get(part, {}) if part != "description" else {"": step.get(part, "")}
+            ).items()
+        }
+        texts |= {
+            f"error {error}": config["error"].get(error)
+            for error in (result.get("errors") or {}).values()
+        }
+    else:
+        return []
+    given = set(result.get("description_placeholders") or {})
+    missing = [name for name, text in texts.items() if text is None]
+    for name, text in texts.items():
+        missing += [f"{name}: {{{p}}}" for p in _PLACEHOLDER.findall(text or "") if p not in given]
+    return missing
+
+
+@pytest.fixture(autouse=True)
+def every_flow_result_translated(hass: HomeAssistant) -> Generator[None]:
+    """Check every step the tests walk: its step, errors and abort reasons are translated.
+
+    And every placeholder its texts use is given (a URL placeholder left empty shows as a
+    literal ``{api_account_url}``).
+    """
+    config = json.loads(TRANSLATIONS.read_text(encoding="utf-8"))["config"]
+    manager = hass.config_entries.flow
+    handle_step = manager._async_handle_step
+    problems: list[str] = []
+
+    async def checked(
+        flow: FlowHandler[Any, Any, Any], step_id: str, user_input: Any
+    ) -> FlowResult[Any, Any]:
+        result: FlowResult[Any, Any] = await handle_step(flow, step_id, user_input)
+        if flow.handler == DOMAIN:
+            problems.extend(f"{step_id}: {problem}" for problem in untranslated(config, result))
+        return result
+
+    with patch.object(manager, "_async_handle_step", checked):
+        yield
+    assert not problems
+
+
 @pytest.fixture(autouse=True)
 def no_rate_limit_at_runtime() -> Generator[None]:
     """Let entries' clients call without spacing requests: tests move the clock of the loop."""
@@ -70,6 +133,18 @@ def reconfigure_input(server: FakeLastfm, **overrides: str) -> dict[str, str]:
         CONF_API_KEY: API_KEY,
         CONF_API_SECRET: API_SECRET,
     } | overrides
+
+
+async def submit_api_account(
+    hass: HomeAssistant, flow_id: str, server: FakeLastfm, **overrides: str
+) -> FlowResult[Any, Any]:
+    """Fill in the API account form for the fake (a custom service), then its addresses."""
+    form = keys_input(server, **overrides)
+    server_part = {key: form.pop(key) for key in (CONF_API_ROOT, CONF_AUTH_URL)}
+    result: FlowResult[Any, Any] = await hass.config_entries.flow.async_configure(flow_id, form)
+    if result["type"] is FlowResultType.FORM and result["step_id"] == "lastfm_server":
+        result = await hass.config_entries.flow.async_configure(flow_id, server_part)
+    return result
 
 
 def entry_data(server: FakeLastfm, session_key: str, username: str = USERNAME) -> dict[str, str]:

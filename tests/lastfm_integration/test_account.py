@@ -30,7 +30,7 @@ from custom_components.scrobbler.lastfm.models import Scrobble, Track
 from custom_components.scrobbler.lastfm_coordinator import UPDATE_INTERVAL, LastfmConfigEntry
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
 
-from .conftest import approve_and_finish, keys_input, start_flow
+from .conftest import approve_and_finish, start_flow, submit_api_account
 
 NOW_PLAYING = "sensor.alice_now_playing"
 LAST_SCROBBLE = "sensor.alice_last_scrobble"
@@ -422,7 +422,7 @@ async def test_entity_ids_of_a_custom_server_carry_no_address(
 ) -> None:
     """An account added through the flow: entity ids read sensor.<user>_<sensor>."""
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server)
     result = await approve_and_finish(hass, lastfm_server, flow_id)
 
     entry = result["result"]

@@ -15,7 +15,7 @@ from syrupy.filters import props
 from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
 
-from .conftest import keys_input, start_flow
+from .conftest import start_flow, submit_api_account
 
 
 async def test_diagnostics(
@@ -56,10 +56,8 @@ async def test_no_secret_in_the_logs(
     """A whole life: flow, setup, polls, failures, reauthentication; every log line checked."""
     caplog.set_level(logging.DEBUG)
     flow_id = await start_flow(hass)
-    await hass.config_entries.flow.async_configure(
-        flow_id, keys_input(lastfm_server, api_secret="0" * 32)
-    )
-    await hass.config_entries.flow.async_configure(flow_id, keys_input(lastfm_server))
+    await submit_api_account(hass, flow_id, lastfm_server, api_secret="0" * 32)
+    await submit_api_account(hass, flow_id, lastfm_server)
     await hass.async_block_till_done()  # unanswered polls
     await hass.config_entries.flow.async_configure(flow_id)
     await hass.config_entries.flow.async_configure(flow_id, {"next_step_id": "lastfm_check"})

@@ -33,9 +33,9 @@ from .conftest import (
     approve_and_finish,
     current_step,
     entry_data,
-    keys_input,
     reconfigure_input,
     start_flow,
+    submit_api_account,
     suggested_values,
 )
 
@@ -65,7 +65,7 @@ async def test_reauth_after_a_revoked_session(
     assert step["description_placeholders"]["username"] == USERNAME
 
     result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     # The same API account asks again.
     assert lastfm_server.requests_of("auth.getToken")[-1].params["api_key"] == API_KEY
     result = await approve_and_finish(hass, lastfm_server, flow["flow_id"])
@@ -130,7 +130,7 @@ async def test_reconfigure_with_another_api_account(
         result["flow_id"],
         reconfigure_input(lastfm_server, api_key=OTHER_KEY, api_secret=OTHER_SECRET),
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"])
 
     assert result["type"] is FlowResultType.ABORT
@@ -147,7 +147,7 @@ async def test_reconfigure_keeps_the_secret_left_empty(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure_input(lastfm_server, api_secret="")
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     result = await approve_and_finish(hass, lastfm_server, result["flow_id"])
     assert result["reason"] == "reconfigure_successful"
     assert lastfm_entry.data[CONF_API_SECRET] == API_SECRET
@@ -162,7 +162,7 @@ async def test_reconfigure_rejected_secret(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_reconfigure"
-    assert result["errors"] == {"base": "invalid_secret"}
+    assert result["errors"] == {CONF_API_SECRET: "invalid_secret"}
 
 
 async def test_custom_server_moves_and_keeps_its_entities_and_device(
@@ -262,7 +262,7 @@ async def test_custom_server_cannot_move_to_a_known_service(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "lastfm_reconfigure"
-    assert result["errors"] == {"base": "lastfm_other_service"}
+    assert result["errors"] == {CONF_API_ROOT: "lastfm_other_service"}
     assert suggested_values(result)[CONF_API_ROOT] == root
     assert lastfm_server.requests_of("auth.getToken") == []
 
@@ -299,7 +299,7 @@ async def test_reconfigure_onto_an_account_added_while_approving(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure_input(other_server)
     )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     MockConfigEntry(
         domain=DOMAIN, unique_id=unique_id_of(other_server.api_root, USERNAME), data={}
     ).add_to_hass(hass)
@@ -334,11 +334,9 @@ async def test_the_same_account_spelt_otherwise_is_not_added_twice(
 ) -> None:
     flow_id = await start_flow(hass)
     root = lastfm_server.api_root.replace("http://", "HTTP://")
-    result = await hass.config_entries.flow.async_configure(
-        flow_id, keys_input(lastfm_server, api_root=root)
-    )
-    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    result = await submit_api_account(hass, flow_id, lastfm_server, api_root=root)
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
     result = await approve_and_finish(hass, lastfm_server, flow_id)
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "lastfm_already_configured"
     assert hass.config_entries.async_entries(DOMAIN) == [lastfm_entry]
