@@ -59,9 +59,10 @@ class _Seen:
     item: QueueItem | None = None  # the queue item of the current media, as seen last
     identity: tuple[str, str] | None = None  # (item id, uri) of the last snapshot
     previous: tuple[str, str] | None = None  # the identity before, until FLICKER_WINDOW
+    # times below are on the adapter's clock: monotonic when given, else the wall clock
     changed_at: float = 0.0  # when the identity last changed
     media_seen_at: float | None = None  # when the player last showed media
-    position: float | None = None  # the position of the last snapshot
+    position: float | None = None  # the last position passed on
     position_at: float = 0.0  # ... and its time
     playing: bool = False  # whether the last snapshot was playing
 
@@ -78,13 +79,20 @@ class MusicAssistantPlayback:
         self._seen.pop(player_id, None)
 
     def snapshot(
-        self, player: Player, queue: PlayerQueue | None, now: float
+        self,
+        player: Player,
+        queue: PlayerQueue | None,
+        now: float,
+        monotonic: float | None = None,
     ) -> PlaybackSnapshot | None:
         """Return what ``player`` does at ``now``; None when the report is to be ignored.
 
         ``queue`` is the player's active queue (``client.player_queues.get(player.active_source)``)
-        as the client keeps it after the event.
+        as the client keeps it after the event. ``now`` is the wall clock (UTC epoch seconds,
+        as the server stamps elapsed times); ``monotonic`` the same moment on a clock that
+        never jumps, passed on to the tracker and used for the windows here when given.
         """
+        clock = now if monotonic is None else monotonic
         seen = self._seen.get(player.player_id)
         if seen is None:
             seen = self._seen[player.player_id] = _Seen()
@@ -94,20 +102,21 @@ class MusicAssistantPlayback:
             if (
                 state is TrackerState.PLAYING
                 and seen.media_seen_at is not None
-                and 0 <= now - seen.media_seen_at < NO_MEDIA_GRACE
+                and 0 <= clock - seen.media_seen_at < NO_MEDIA_GRACE
             ):
                 return None
-            return self._remember(seen, PlaybackSnapshot(player.player_id, now, state))
-        seen.media_seen_at = now
+            nothing = PlaybackSnapshot(player.player_id, now, state, monotonic=monotonic)
+            return self._remember(seen, nothing, clock)
+        seen.media_seen_at = clock
         identity = (media.queue_item_id or media.uri, media.uri)
-        if identity == seen.previous and 0 <= now - seen.changed_at < FLICKER_WINDOW:
+        if identity == seen.previous and 0 <= clock - seen.changed_at < FLICKER_WINDOW:
             return None
         seen.item = _queue_item(media, queue, seen.item)
         position = _position(media, queue, seen.item, state, now)
         if (
             identity == seen.identity
             and not (queue is not None and queue.repeat_mode is RepeatMode.ONE)
-            and _fell_back(seen, position, now)
+            and _fell_back(seen, position, clock)
         ):
             position = None
         snapshot = PlaybackSnapshot(
@@ -118,18 +127,19 @@ class MusicAssistantPlayback:
             uri=media.uri,
             track=_track(media, seen.item),
             position=position,
+            monotonic=monotonic,
         )
-        return self._remember(seen, snapshot)
+        return self._remember(seen, snapshot, clock)
 
     @staticmethod
-    def _remember(seen: _Seen, snapshot: PlaybackSnapshot) -> PlaybackSnapshot:
+    def _remember(seen: _Seen, snapshot: PlaybackSnapshot, clock: float) -> PlaybackSnapshot:
         """Keep what the next report is compared with."""
         identity = (snapshot.item_id, snapshot.uri or "") if snapshot.item_id is not None else None
         if identity != seen.identity:
             seen.previous, seen.identity = seen.identity, identity
-            seen.changed_at = snapshot.observed_at
+            seen.changed_at = clock
         if snapshot.position is not None:
-            seen.position, seen.position_at = snapshot.position, snapshot.observed_at
+            seen.position, seen.position_at = snapshot.position, clock
         seen.playing = snapshot.state is TrackerState.PLAYING
         return snapshot
 
@@ -179,11 +189,11 @@ def _position(
     return elapsed + (max(0.0, now - updated) if running else 0.0)
 
 
-def _fell_back(seen: _Seen, position: float | None, now: float) -> bool:
+def _fell_back(seen: _Seen, position: float | None, clock: float) -> bool:
     """Whether the position fell from well past the start back near it."""
     if position is None or seen.position is None or position > RESTART_WINDOW:
         return False
-    expected = seen.position + (max(0.0, now - seen.position_at) if seen.playing else 0.0)
+    expected = seen.position + (max(0.0, clock - seen.position_at) if seen.playing else 0.0)
     return expected - position >= RESTART_WINDOW
 
 

@@ -4,7 +4,8 @@ The players and queues are kept as music-assistant-client keeps them (its event 
 small: a player or queue event replaces the object, ``queue_time_updated`` sets the queue's
 elapsed time and stamps it with the time of receipt). After every event the player concerned
 is snapshotted, and the tracker's ticks fire when they are due, as a timer would. Times are the
-recording's: its ``wall_clock_at_t0`` plus the recorder's ``t``.
+recording's: its ``wall_clock_at_t0`` plus the recorder's ``t`` on the wall clock, and the
+recorder's ``t`` itself as the monotonic clock.
 """
 
 from dataclasses import dataclass
@@ -85,17 +86,17 @@ class Replay:
 
     def _observe(self, player: Player, now: float) -> None:
         queue = self.queues.get(player.active_source) if player.active_source else None
-        snapshot = self.adapter.snapshot(player, queue, now)
+        snapshot = self.adapter.snapshot(player, queue, now, now - self.t0)
         if snapshot is not None:
             self._record(now, self.tracker.observe(snapshot))
 
     def _tick_until(self, now: float) -> None:
         while (due := self.tracker.next_due()) is not None and due <= now:
-            self._record(due, self.tracker.tick(due))
+            self._record(due, self.tracker.tick(due, due - self.t0))
 
     def _all_gone(self, now: float) -> None:
         for player_id in self.players:
-            self._record(now, self.tracker.player_gone(player_id, now))
+            self._record(now, self.tracker.player_gone(player_id, now, now - self.t0))
 
     def _record(self, now: float, decisions: list[Decision]) -> None:
         self.decided.extend(Decided(round(now - self.t0, 3), decision) for decision in decisions)

@@ -33,6 +33,9 @@ class PlaybackSnapshot:
         track: what Last.fm is told; None when the item cannot be named (no artist or title).
             Its ``duration`` (seconds) decides whether and when a play counts.
         position: seconds into the item at ``observed_at``, when known.
+        monotonic: the same moment on a clock that never jumps (``time.monotonic()``, the
+            event loop's time), when the source has one: gaps between observations are then
+            measured on it, so a change of the wall clock adds no listening time.
     """
 
     player_id: str
@@ -42,6 +45,7 @@ class PlaybackSnapshot:
     uri: str | None = None
     track: Track | None = None
     position: float | None = None
+    monotonic: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,46 +7,41 @@ going away) and keeps one small record per player. One tracker serves one set of
 How a play is followed:
 
 * A **play** is an item (``item_id`` and ``uri``) on a player from the first moment it was
-  heard playing. Pausing, stopping (idle) or seeking keep the same play; another item, or no
-  item, ends it. A player that goes away keeps its play: when it comes back with the same item,
-  the play goes on.
-* **Listening time** is the wall-clock time between observations while the player plays:
-  pauses add nothing and a seek forward adds nothing (only the time spent playing counts);
-  playing a part again after a seek back counts as the time it takes, once, in the same play.
+  heard playing; its start is the wall-clock time of that observation. Pausing, stopping
+  (idle) or seeking keep the same play; another item, or no item, ends it. A player that goes
+  away keeps its play: when it comes back with the same item, the play goes on.
+* **Listening time** is the time between observations while the player plays: pauses add
+  nothing, a seek forward adds nothing (only the time spent playing counts), and playing a part
+  again after a seek back counts the time it takes, in the same play.
 * A play **qualifies** when its track is longer than the minimum length (unknown length:
   never) and its listening time reaches min(percent of the length, cap). It is said as soon as
   it is known, once per play; a play that qualified stays qualified whatever happens next (a
   skip, a stop, the player going away).
 * **Repeat-one**: when the same item's position falls back near the start
-  (:data:`RESTART_WINDOW`) after its play qualified, a new play begins. Before that, going back
-  to the start is a seek back in the same play.
+  (:data:`RESTART_WINDOW`) while it plays, after its play qualified, a new play begins, at the
+  moment it wrapped. Before that, going back to the start is a seek back in the same play.
 * **Now playing** is said when a play starts, and again when it resumes after having stopped
   (paused, idle or gone) for :data:`RESUME_ANNOUNCE_AFTER` or more.
 * **Ticks**: a source such as Music Assistant reports nothing while a track plays on, so the
-  moment a play would qualify can fall between two observations. :meth:`PlayTracker.next_due`
-  tells when that is, and the caller calls :meth:`PlayTracker.tick` then (a timer on a
-  monotonic clock), so the play qualifies on time.
+  moment a play would qualify falls between two observations. :meth:`PlayTracker.next_due`
+  tells when that is (wall clock), and the caller calls :meth:`PlayTracker.tick` then, so the
+  play qualifies on time. A tick never credits beyond that moment.
 
-Clock jumps: the tracker never credits more listening than could have been played.
+Clock jumps never create listening time that was not played:
 
-* Time going backwards (a later observation with an earlier time) credits nothing for that
-  gap; the next gap is measured from the new time.
-* A gap whose two ends give a position of the same item is compared with the position: when
-  the clock moved more than :data:`POSITION_DRIFT` seconds further than the position did, the
-  clock jumped (or the stream stalled), and only the position's advance is credited. A seek
-  forward (the position moved further than the clock) credits the clock's time.
-* A gap without such positions (another item, a seek back, a source without positions) is
-  credited up to the rest of the track as last seen, plus :data:`POSITION_DRIFT`.
-* A tick credits at most up to the moment it was due: its timer measured the real wait, so a
-  clock that jumped forward meanwhile adds nothing.
+* With a ``monotonic`` time in the snapshots (and ticks), gaps are measured on it: the wall
+  clock only stamps the start of a play. This is how the integration feeds the tracker.
+* Without it, the wall clock measures the gaps: time going backwards credits nothing for that
+  gap (the next gap is measured from the new time), and a gap is credited at most up to the
+  rest of the track as last seen (its length, without a position) plus
+  :data:`POSITION_SLACK`: a jump forward cannot make a play count that did not play on.
 
-What is left: a forward jump smaller than :data:`POSITION_DRIFT` cannot be told from the
-sources' own position errors (Music Assistant's run up to ~15 s off after a resume) and is
-credited; in a gap without positions a forward jump is credited up to the rest of the track.
+A position is not used to measure a gap: a seek back and a clock jump forward look the same to
+one observation (the position is behind the clock), and seeks back are common.
 """
 
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, NamedTuple
 
 from custom_components.scrobbler.lastfm.models import Track
 
@@ -62,14 +57,32 @@ from .models import (
 
 # A position at most this far into an item counts as "at the start" for repeat-one (seconds).
 RESTART_WINDOW: Final = 10.0
-# How far the clock may run ahead of a reported position before the gap counts as a clock
-# jump (seconds); also the slack on the rest of a track when there is no position to compare.
-POSITION_DRIFT: Final = 30.0
+# Slack on the rest of a track (sources' positions are seconds off) when a gap is measured on
+# the wall clock (seconds).
+POSITION_SLACK: Final = 30.0
 # A play that resumes after a stop this long is announced again (seconds; Last.fm forgets a
 # now-playing after a while).
 RESUME_ANNOUNCE_AFTER: Final = 300.0
 # Float slack when comparing listening time with a threshold (seconds).
 _EPSILON: Final = 1e-6
+
+
+class _Moment(NamedTuple):
+    """A moment on the wall clock, and on a monotonic clock when the source has one."""
+
+    wall: float
+    monotonic: float | None
+
+    def until(self, later: _Moment) -> tuple[float, bool]:
+        """Seconds from this moment to ``later``, and whether the monotonic clock measured it."""
+        if self.monotonic is not None and later.monotonic is not None:
+            return later.monotonic - self.monotonic, True
+        return later.wall - self.wall, False
+
+    def plus(self, seconds: float) -> _Moment:
+        """The moment ``seconds`` later."""
+        monotonic = None if self.monotonic is None else self.monotonic + seconds
+        return _Moment(self.wall + seconds, monotonic)
 
 
 @dataclass(slots=True)
@@ -93,11 +106,11 @@ class _Play:
 class _Player:
     """What the tracker knows of one player."""
 
+    last: _Moment  # the last observation or tick
     play: _Play | None = None
     playing: bool = False  # whether it played at the last observation
-    last_time: float | None = None  # time of the last observation or tick
-    position: float | None = None  # position of the play's item at last_time
-    stopped_at: float | None = None  # when it last stopped playing (None while playing)
+    position: float | None = None  # position of the play's item at ``last``
+    stopped_at: _Moment | None = None  # when it last stopped playing (None while playing)
 
 
 class PlayTracker:
@@ -107,24 +120,25 @@ class PlayTracker:
         """Start with no players."""
         self.options = options or TrackerOptions()
         self._players: dict[str, _Player] = {}
+        self._latest: _Moment | None = None  # the moment of the last call, the frame of dues
 
     def observe(self, snapshot: PlaybackSnapshot) -> list[Decision]:
         """Take what a player is doing now; return the decisions it leads to, in order."""
         decisions: list[Decision] = []
+        now = self._latest = _Moment(snapshot.observed_at, snapshot.monotonic)
         player = self._players.get(snapshot.player_id)
         if player is None:
-            player = self._players[snapshot.player_id] = _Player()
-        now = snapshot.observed_at
-        play = self._follow(player, snapshot, decisions)
+            player = self._players[snapshot.player_id] = _Player(now)
+        play = self._follow(player, snapshot, now, decisions)
         playing = snapshot.state is PlaybackState.PLAYING
         if play is not None and playing:
             if play.started_at is None:
-                play.started_at = now
+                play.started_at = now.wall
                 decisions.append(NowPlaying(play.public(snapshot.player_id)))
             elif (
                 not player.playing
                 and player.stopped_at is not None
-                and now - player.stopped_at >= RESUME_ANNOUNCE_AFTER
+                and player.stopped_at.until(now)[0] >= RESUME_ANNOUNCE_AFTER
             ):
                 decisions.append(NowPlaying(play.public(snapshot.player_id), resumed=True))
         if playing:
@@ -132,104 +146,79 @@ class PlayTracker:
         elif player.playing or player.stopped_at is None:
             player.stopped_at = now
         player.playing = playing
-        player.last_time = now
+        player.last = now
         player.position = snapshot.position if play is not None else None
         return decisions
 
-    def _follow(
-        self, player: _Player, snapshot: PlaybackSnapshot, decisions: list[Decision]
-    ) -> _Play | None:
-        """Credit the gap to the player's play, and return the play the snapshot belongs to.
+    def tick(self, now: float, monotonic: float | None = None) -> list[Decision]:
+        """Let time pass for the players that play on unobserved; call it at ``next_due``.
 
-        The play goes on when the snapshot shows the same item; a repeat of a qualified item
-        starts a new play (already started, at the moment it wrapped); anything else ends it.
-        """
-        now = snapshot.observed_at
-        play = player.play
-        if play is None:
-            player.play = self._new_play(snapshot)
-            return player.play
-        same = snapshot.item_id is not None and (play.item_id, play.uri) == (
-            snapshot.item_id,
-            snapshot.uri,
-        )
-        new_position = snapshot.position if same else None
-        credit = 0.0
-        if player.playing:
-            credit = self._credit(player, play, self._gap(player, now), new_position)
-        restart_after = None
-        if same and snapshot.state is PlaybackState.PLAYING:
-            restart_after = self._restart_offset(player, play, credit, new_position)
-        self._listen(snapshot.player_id, play, credit - (restart_after or 0.0), now, decisions)
-        if not same:
-            player.play = self._new_play(snapshot)
-            return player.play
-        if snapshot.track is not None:
-            play.track = _refined(play.track, snapshot.track)
-        if restart_after is None:
-            return play
-        again = player.play = _Play(play.item_id, play.uri, play.track, now - restart_after)
-        player.stopped_at = None
-        decisions.append(NowPlaying(again.public(snapshot.player_id)))
-        self._listen(snapshot.player_id, again, restart_after, now, decisions)
-        return again
-
-    def tick(self, now: float) -> list[Decision]:
-        """Let time pass for every player that plays on unobserved; call it at ``next_due``.
-
-        A player that plays is taken to still play; its play is credited up to ``now`` but
-        never beyond the moment the play was due to qualify.
+        A player that plays is taken to still play. Its play is credited up to now, but never
+        beyond the moment it was due to qualify: the rest is credited by the next observation.
         """
         decisions: list[Decision] = []
+        moment = self._latest = _Moment(now, monotonic)
         for player_id, player in self._players.items():
             play = player.play
-            if play is None or not player.playing or player.last_time is None:
+            if play is None or not player.playing:
                 continue
-            due = self._due(player, play)
-            until = now if due is None else min(now, due)
-            gap = until - player.last_time
+            gap, measured = player.last.until(moment)
             if gap < 0:
-                player.last_time = until
+                player.last = moment
                 continue
-            credit = self._credit(player, play, gap, None)
-            self._listen(player_id, play, credit, until, decisions)
+            remaining = self._remaining(play)
+            accounted = gap if remaining is None else min(gap, remaining)
+            credit = self._credit(player, play, accounted, measured=measured)
+            self._listen(player_id, play, credit, now - (gap - accounted), decisions)
             if player.position is not None:
-                player.position += credit
-            player.last_time = until
+                player.position += accounted
+            player.last = _Moment(
+                now - (gap - accounted),
+                None if monotonic is None else monotonic - (gap - accounted),
+            )
         return decisions
 
     def next_due(self) -> float | None:
-        """When the earliest playing play would qualify if nothing changed; None if none."""
+        """When the earliest play would qualify if nothing changed; None if none.
+
+        A wall-clock time, on the clock of the last call (with a monotonic time, gaps since
+        other players' observations are measured on it, so a jump of the wall clock moves the
+        due time with it): a timer of ``next_due() - now`` seconds then calls :meth:`tick`.
+        """
+        latest = self._latest
         dues = [
-            due
+            latest.wall + remaining - player.last.until(latest)[0]
             for player in self._players.values()
-            if player.play is not None
+            if latest is not None
+            and player.play is not None
             and player.playing
-            and (due := self._due(player, player.play)) is not None
+            and (remaining := self._remaining(player.play)) is not None
         ]
         return min(dues, default=None)
 
-    def player_gone(self, player_id: str, at: float) -> list[Decision]:
+    def player_gone(
+        self, player_id: str, at: float, monotonic: float | None = None
+    ) -> list[Decision]:
         """A player went away (disconnected, or Home Assistant stops) at ``at``.
 
-        What it played up to ``at`` is kept (credited as a gap without position); its play is
-        kept too, so that it goes on if the player comes back with the same item.
+        What it played up to then is kept; so is its play, which goes on if the player comes
+        back with the same item.
         """
         player = self._players.get(player_id)
         decisions: list[Decision] = []
-        if player is None or player.last_time is None:
+        if player is None:
             return decisions
+        moment = self._latest = _Moment(at, monotonic)
         play = player.play
-        gap = self._gap(player, at)
         if play is not None and player.playing:
-            credit = self._credit(player, play, gap, None)
+            gap, measured = player.last.until(moment)
+            credit = self._credit(player, play, gap, measured=measured)
             self._listen(player_id, play, credit, at, decisions)
             if player.position is not None:
-                player.position += credit
-        if player.playing:
-            player.stopped_at = at
+                player.position += max(0.0, gap)
+            player.stopped_at = moment
         player.playing = False
-        player.last_time = at
+        player.last = moment
         return decisions
 
     def forget(self, player_id: str) -> None:
@@ -238,48 +227,87 @@ class PlayTracker:
 
     # --- rules ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _gap(player: _Player, now: float) -> float:
-        """Seconds since the last observation; negative when the clock went back."""
-        return 0.0 if player.last_time is None else now - player.last_time
+    def _follow(
+        self,
+        player: _Player,
+        snapshot: PlaybackSnapshot,
+        now: _Moment,
+        decisions: list[Decision],
+    ) -> _Play | None:
+        """Credit the gap to the player's play, and return the play the snapshot belongs to.
 
-    def _credit(
-        self, player: _Player, play: _Play, gap: float, new_position: float | None
-    ) -> float:
+        The play goes on when the snapshot shows the same item; a repeat of a qualified item
+        starts a new play (already started, at the moment it wrapped); anything else ends it.
+        """
+        play = player.play
+        if play is None:
+            player.play = self._new_play(snapshot)
+            return player.play
+        same = snapshot.item_id is not None and (play.item_id, play.uri) == (
+            snapshot.item_id,
+            snapshot.uri,
+        )
+        credit = 0.0
+        if player.playing:
+            gap, measured = player.last.until(now)
+            credit = self._credit(player, play, gap, measured=measured)
+        wrapped = None
+        if same and snapshot.state is PlaybackState.PLAYING:
+            wrapped = self._wrap_offset(player, play, credit, snapshot.position)
+        wrapped_at = now.wall - (wrapped or 0.0)
+        self._listen(snapshot.player_id, play, credit - (wrapped or 0.0), wrapped_at, decisions)
+        if not same:
+            player.play = self._new_play(snapshot)
+            return player.play
+        if snapshot.track is not None:
+            play.track = _refined(play.track, snapshot.track)
+        if wrapped is None or not play.qualified:
+            # no repeat: back near the start before the play counted is a seek back
+            self._listen(snapshot.player_id, play, wrapped or 0.0, now.wall, decisions)
+            return play
+        again = player.play = _Play(play.item_id, play.uri, play.track, wrapped_at)
+        player.stopped_at = None
+        decisions.append(NowPlaying(again.public(snapshot.player_id)))
+        self._listen(snapshot.player_id, again, wrapped, now.wall, decisions)
+        return again
+
+    @staticmethod
+    def _credit(player: _Player, play: _Play, gap: float, *, measured: bool) -> float:
         """Listening time a gap spent playing adds, never more than could have been played."""
         if gap <= 0:
             return 0.0
-        if new_position is not None and player.position is not None:
-            advance = new_position - player.position
-            if advance >= 0 and gap - advance > POSITION_DRIFT:
-                return advance  # the clock ran ahead of the track: a jump, or a stall
         duration = play.track.duration
-        if duration is None:
+        if measured or duration is None:
             return gap
-        rest = duration - (player.position or 0.0)
-        return min(gap, max(rest, 0.0) + POSITION_DRIFT)
+        rest = max(0.0, duration - (player.position or 0.0))
+        return min(gap, rest + POSITION_SLACK)
 
-    def _restart_offset(
-        self, player: _Player, play: _Play, credit: float, new_position: float | None
+    @staticmethod
+    def _wrap_offset(
+        player: _Player, play: _Play, credit: float, new_position: float | None
     ) -> float | None:
-        """Seconds the new play of a repeated item has been playing; None if no restart.
+        """Seconds the item has played since it went back to its start; None if it did not.
 
-        The play must have qualified, and the position fall from well past the start back
-        near it.
+        The position must have fallen from well past the start back near it
+        (:data:`RESTART_WINDOW`). When the item would have reached its end by now, it wrapped
+        around ``new_position`` seconds ago; otherwise it was sought back to the start just now.
         """
-        if not play.qualified or new_position is None or player.position is None:
+        if new_position is None or player.position is None:
             return None
         expected = player.position + credit
         if new_position > RESTART_WINDOW or expected - new_position < RESTART_WINDOW:
             return None
+        duration = play.track.duration
+        if duration is None or expected < duration:
+            return 0.0
         return max(0.0, min(new_position, credit))
 
-    def _due(self, player: _Player, play: _Play) -> float | None:
-        """When the play would qualify if it kept playing; None if it cannot or has."""
+    def _remaining(self, play: _Play) -> float | None:
+        """Listening a started play still needs to qualify; None if it cannot or has."""
         threshold = self.options.threshold(play.track.duration)
-        if threshold is None or play.qualified or player.last_time is None:
+        if threshold is None or play.qualified or play.started_at is None:
             return None
-        return player.last_time + max(0.0, threshold - play.listened)
+        return max(0.0, threshold - play.listened)
 
     def _listen(
         self, player_id: str, play: _Play, credit: float, now: float, decisions: list[Decision]
