@@ -8,6 +8,7 @@ recording's: its ``wall_clock_at_t0`` plus the recorder's ``t`` on the wall cloc
 recorder's ``t`` itself as the monotonic clock.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,10 @@ class Decided:
 class Replay:
     """Feeds one recording's events to the adapter and the tracker."""
 
-    def __init__(self, name: str) -> None:
-        """Read the recording and its initial state."""
+    def __init__(self, name: str, extra: Sequence[tuple[float, dict[str, Any]]] = ()) -> None:
+        """Read the recording and its initial state; ``extra`` events go in at their ``t``."""
         self.recording = Recording(name)
+        self.extra = sorted(extra, key=lambda pair: pair[0])
         self.t0 = self.recording.wall_clock_at_t0
         results = self.recording.initial_results()
         self.players = {
@@ -54,13 +56,14 @@ class Replay:
         start = self.t0 + self.recording.handshake_done
         for player in self.players.values():
             self._observe(player, start)
-        for frame in self.recording.pushed_frames():
-            now = self.t0 + frame.t
+        frames = [(frame.t, frame.message) for frame in self.recording.pushed_frames()]
+        for t, message in sorted([*frames, *self.extra], key=lambda pair: pair[0]):
+            now = self.t0 + t
             self._tick_until(now)
-            if frame.message is None:  # the server closed the connection
+            if message is None:  # the server closed the connection
                 self._all_gone(now)
             else:
-                self._event(frame.message, now)
+                self._event(message, now)
         end = self.t0 + float(self.recording.records[-1]["t"])
         self._tick_until(end)
         self._all_gone(end)
