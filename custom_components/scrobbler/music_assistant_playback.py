@@ -5,9 +5,10 @@ them, into :class:`~.scrobbling.models.PlaybackSnapshot` values, and hides what 
 reports that is not playback:
 
 * **Title None at a play start**: for ~1.5 s after a play starts the player reports
-  ``playing`` with ``current_media: null``. Such a report is skipped for up to
-  :data:`NO_MEDIA_GRACE` seconds after the player last showed media; after that the player
-  plays something that cannot be named.
+  ``playing`` with ``current_media: null``. After media, such reports are skipped for
+  :data:`NO_MEDIA_GRACE` seconds from the first of them; a report after that says the player
+  plays something that cannot be named, since that first one (it is stamped with its time, so
+  that the item before is not credited for the wait).
 * **The previous title after a skip**: ~1.5 s after a skip the server may report the skipped
   item once more (the queue index goes back too). The item that was current until a change
   less than :data:`FLICKER_WINDOW` seconds ago is not taken back.
@@ -19,8 +20,8 @@ reports that is not playback:
   play, and a resume continues it.
 * MA's own ``seconds_played`` (``media_item_played``) is not used: it overstates (stale
   positions at a play start, seeks, reports after the fact). Listening time comes from the
-  wall clock while the player plays; positions only guard against clock jumps and show
-  repeats.
+  wall clock while the player plays; positions show repeats (and bound a gap when no
+  monotonic clock is given).
 
 The item's metadata follows what the player shows and adds what the library knows, as the
 now-playing sensor does (that logic is repeated here in small: this module needs no Home
@@ -61,7 +62,7 @@ class _Seen:
     previous: tuple[str, str] | None = None  # the identity before, until FLICKER_WINDOW
     # times below are on the adapter's clock: monotonic when given, else the wall clock
     changed_at: float = 0.0  # when the identity last changed
-    media_seen_at: float | None = None  # when the player last showed media
+    no_media_since: tuple[float, float | None, float] | None = None  # (wall, monotonic, clock)
     position: float | None = None  # the last position passed on
     position_at: float = 0.0  # ... and its time
     playing: bool = False  # whether the last snapshot was playing
@@ -99,15 +100,8 @@ class MusicAssistantPlayback:
         state = _STATES.get(player.playback_state, TrackerState.IDLE)
         media = player.current_media
         if media is None:
-            if (
-                state is TrackerState.PLAYING
-                and seen.media_seen_at is not None
-                and 0 <= clock - seen.media_seen_at < NO_MEDIA_GRACE
-            ):
-                return None
-            nothing = PlaybackSnapshot(player.player_id, now, state, monotonic=monotonic)
-            return self._remember(seen, nothing, clock)
-        seen.media_seen_at = clock
+            return self._no_media(seen, player.player_id, state, (now, monotonic, clock))
+        seen.no_media_since = None
         identity = (media.queue_item_id or media.uri, media.uri)
         if identity == seen.previous and 0 <= clock - seen.changed_at < FLICKER_WINDOW:
             return None
@@ -130,6 +124,25 @@ class MusicAssistantPlayback:
             monotonic=monotonic,
         )
         return self._remember(seen, snapshot, clock)
+
+    def _no_media(
+        self,
+        seen: _Seen,
+        player_id: str,
+        state: TrackerState,
+        moment: tuple[float, float | None, float],
+    ) -> PlaybackSnapshot | None:
+        """A report without media: skipped for a moment while playing after media."""
+        if state is not TrackerState.PLAYING or seen.identity is None:
+            nothing = PlaybackSnapshot(player_id, moment[0], state, monotonic=moment[1])
+            return self._remember(seen, nothing, moment[2])
+        if seen.no_media_since is None:
+            seen.no_media_since = moment
+        since = seen.no_media_since
+        if 0 <= moment[2] - since[2] < NO_MEDIA_GRACE:
+            return None
+        nothing = PlaybackSnapshot(player_id, since[0], state, monotonic=since[1])
+        return self._remember(seen, nothing, since[2])
 
     @staticmethod
     def _remember(seen: _Seen, snapshot: PlaybackSnapshot, clock: float) -> PlaybackSnapshot:

@@ -126,15 +126,24 @@ def test_what_the_library_adds_and_what_cannot_be_named() -> None:
 
 def test_no_media_for_a_moment_at_a_play_start_is_skipped() -> None:
     adapter = MusicAssistantPlayback()
-    assert adapter.snapshot(player(), queue(), T) is not None
-    assert adapter.snapshot(player(media=False), queue(), T + 0.25) is None
-    assert adapter.snapshot(player(media=False), queue(), T + NO_MEDIA_GRACE - 0.1) is None
-    # still nothing after the grace: something plays that cannot be named
-    nothing = adapter.snapshot(player(media=False), queue(), T + NO_MEDIA_GRACE)
+    assert adapter.snapshot(player(), queue(), T, 0) is not None
+    assert adapter.snapshot(player(media=False), queue(), T + 40, 40) is None
+    late = 40 + NO_MEDIA_GRACE - 0.1
+    assert adapter.snapshot(player(media=False), queue(), T + late, late) is None
+    # media again: the skipped reports were the quirk
+    assert adapter.snapshot(player(), queue(), T + 41.5, 41.5) is not None
+    assert adapter.snapshot(player(media=False), queue(), T + 50, 50) is None
+    # still nothing after the grace: something that cannot be named plays, since the first
+    nothing = adapter.snapshot(player(media=False), queue(), T + 50 + NO_MEDIA_GRACE, 55)
     assert nothing is not None
     assert (nothing.state, nothing.item_id) == (TrackerState.PLAYING, None)
+    assert (nothing.observed_at, nothing.monotonic) == (T + 50, 50)
+    # from then on, said at once
+    again = adapter.snapshot(player(media=False), queue(), T + 60, 60)
+    assert again is not None
+    assert again.observed_at == T + 60
     # stopped without media: said at once
-    idle = adapter.snapshot(player("idle", media=False), queue(), T + NO_MEDIA_GRACE + 1)
+    idle = MusicAssistantPlayback().snapshot(player("idle", media=False), queue(), T)
     assert idle is not None
     assert (idle.state, idle.item_id) == (TrackerState.IDLE, None)
 

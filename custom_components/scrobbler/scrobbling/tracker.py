@@ -79,11 +79,6 @@ class _Moment(NamedTuple):
             return later.monotonic - self.monotonic, True
         return later.wall - self.wall, False
 
-    def plus(self, seconds: float) -> _Moment:
-        """The moment ``seconds`` later."""
-        monotonic = None if self.monotonic is None else self.monotonic + seconds
-        return _Moment(self.wall + seconds, monotonic)
-
 
 @dataclass(slots=True)
 class _Play:
