@@ -58,11 +58,17 @@ def player(state: str = "playing", *, media: bool = True, **media_fields: Any) -
 
 
 def queue(
-    elapsed: float = 10, at: float = T, *, repeat: str = "off", state: str = "playing"
+    elapsed: float = 10,
+    at: float = T,
+    *,
+    repeat: str = "off",
+    state: str = "playing",
+    **library_fields: Any,
 ) -> PlayerQueue:
     """The recorded queue with Port 8095 current (at 6.831), changed."""
     data = copy.deepcopy(_recorded("queue_updated", 6.831))
     data.update(elapsed_time=elapsed, elapsed_time_last_updated=at, repeat_mode=repeat, state=state)
+    data["current_item"]["media_item"].update(library_fields)
     return PlayerQueue.from_dict(data)
 
 
@@ -119,9 +125,34 @@ def test_what_the_library_adds_and_what_cannot_be_named() -> None:
     radio = adapter.snapshot(player(media_type=MediaType.RADIO.value), queue(), T)
     assert radio is not None
     assert radio.track is None
+    # the queue item is not a track (a radio station): nothing to scrobble
+    station = MusicAssistantPlayback().snapshot(
+        player(media_type=MediaType.UNKNOWN.value), queue(media_type="radio"), T
+    )
+    assert station is not None
+    assert station.track is None
     nameless = MusicAssistantPlayback().snapshot(player(artist=None, queue_item_id=None), None, T)
     assert nameless is not None
     assert (nameless.item_id, nameless.track) == ("library://track/5", None)
+
+
+def test_an_album_known_by_name_only_names_no_album_artist() -> None:
+    """Queue items often carry the album as a mapping (its name, not its artists)."""
+    album = {
+        "item_id": "3",
+        "provider": "library",
+        "name": "Localhost Suite",
+        "version": "",
+        "uri": "library://album/3",
+        "media_type": "album",
+    }
+    snapshot = MusicAssistantPlayback().snapshot(
+        player(album=None), queue(album=album, external_ids=[["musicbrainz_recordingid", "m"]]), T
+    )
+    assert snapshot is not None
+    assert snapshot.track == Track(
+        "Loopback Quartet", "Port 8095", "Localhost Suite", None, 2, 80, mbid="m"
+    )
 
 
 def test_no_media_for_a_moment_at_a_play_start_is_skipped() -> None:
