@@ -17,7 +17,7 @@ reports that is not playback:
   tracker starts a new play; without repeat-one, a fall back is not passed on (the position is
   left unknown for that report), so it cannot start a new play.
 * **A pause longer than ~30 s shows as idle**, the item kept: the same queue item is the same
-  play, and a resume continues it.
+  play, and a resume continues it. An unavailable player counts as idle.
 * MA's own ``seconds_played`` (``media_item_played``) is not used: it overstates (stale
   positions at a play start, seeks, reports after the fact). Listening time comes from the
   wall clock while the player plays; positions show repeats (and bound a gap when no
@@ -97,7 +97,10 @@ class MusicAssistantPlayback:
         seen = self._seen.get(player.player_id)
         if seen is None:
             seen = self._seen[player.player_id] = _Seen()
+        # an unavailable player is not heard, whatever state it last reported
         state = _STATES.get(player.playback_state, TrackerState.IDLE)
+        if not player.available:
+            state = TrackerState.IDLE
         media = player.current_media
         if media is None:
             return self._no_media(seen, player.player_id, state, (now, monotonic, clock))

@@ -258,3 +258,11 @@ def test_the_previous_title_after_a_skip_is_not_a_new_play() -> None:
     extra = [(22.3, _player_event(8.566)), (57.3, _player_event(24.587))]
     replay = Replay("skip", extra=extra)
     assert [outline(replay, item) for item in replay.run()] == SKIP
+
+
+def test_an_unavailable_player_is_not_heard() -> None:
+    gone = player()
+    gone.available = False
+    snapshot = MusicAssistantPlayback().snapshot(gone, queue(), T)
+    assert snapshot is not None
+    assert (snapshot.state, snapshot.item_id) == (TrackerState.IDLE, ITEM_ID)
