@@ -1,11 +1,10 @@
 """The play tracker, rule by rule: when a play starts, counts, repeats, resumes and ends."""
 
 from dataclasses import replace
-import math
 
 import pytest
 
-from custom_components.scrobbler.lastfm.models import Scrobble
+from custom_components.scrobbler.lastfm.models import Scrobble, Track
 from custom_components.scrobbler.scrobbling.models import (
     NowPlaying,
     Play,
@@ -271,39 +270,25 @@ def test_nothing_playing_or_nameless_ends_the_play(tracker: PlayTracker) -> None
     assert tracker.observe(snap(50, item=None)) == []
     assert tracker.observe(snap(150, item=None)) == []
     assert tracker.next_due() is None
-    nameless = snap(160, item="q9").__class__(
-        "p1", T0 + 160, snap(0).state, item_id="q9", uri="x", track=None
-    )
-    assert tracker.observe(nameless) == []
+    # another item that cannot be named (no artist or title): no play
+    assert tracker.observe(replace(snap(160, item="q9"), track=None)) == []
     assert tracker.next_due() is None
 
 
 def test_the_same_item_without_metadata_keeps_its_play(tracker: PlayTracker) -> None:
     tracker.observe(snap(0, position=0))
-    same = snap(50, position=50).__class__(
-        "p1", T0 + 50, snap(0).state, item_id="q1", uri="library://track/q1", track=None
-    )
-    assert tracker.observe(same) == []
+    assert tracker.observe(replace(snap(50, position=50), track=None)) == []
     assert kinds(tracker.observe(snap(100, position=100))) == [("qualified", "q1", 0)]
 
 
 def test_metadata_is_refined_during_a_play(tracker: PlayTracker) -> None:
-    first = snap(0, position=0)
-    tracker.observe(first)
-    richer = first.__class__(
-        "p1",
-        T0 + 10,
-        first.state,
-        item_id="q1",
-        uri=first.uri,
-        track=track(200).__class__("Artist", "Title", album="Album", track_number=3),
-        position=10,
-    )
-    tracker.observe(richer)
+    tracker.observe(snap(0, position=0))
+    richer = Track("Artist", "Title", album="Album", track_number=3)  # no length this time
+    tracker.observe(replace(snap(10, position=10), track=richer))
     [qualified] = tracker.tick(T0 + 100)
-    assert qualified.play.track.album == "Album"
-    assert qualified.play.track.track_number == 3
-    assert qualified.play.track.duration == 200  # kept from before
+    assert qualified.play.track == Track(
+        "Artist", "Title", album="Album", track_number=3, duration=200
+    )
 
 
 def test_players_are_followed_apart_and_forgotten(tracker: PlayTracker) -> None:
@@ -313,7 +298,7 @@ def test_players_are_followed_apart_and_forgotten(tracker: PlayTracker) -> None:
     tracker.forget("p1")
     [qualified] = tracker.tick(T0 + 100)
     assert qualified.play.player_id == "p2"
-    assert not math.isnan(qualified.listened)
+    assert tracker.player_gone("p1", T0 + 100) == []  # forgotten: nothing to keep
 
 
 def test_a_play_that_counts_on_its_last_round_repeats(tracker: PlayTracker) -> None:
