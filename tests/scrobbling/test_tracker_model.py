@@ -13,7 +13,7 @@ and on each resume after a stop of 5 minutes or more, and nowhere else.
 
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from custom_components.scrobbler.lastfm.models import Track
@@ -30,30 +30,19 @@ from custom_components.scrobbler.scrobbling.tracker import (
     PlayTracker,
 )
 
-from .helpers import T0
+from .helpers import (
+    MODEL_SETTINGS,
+    T0,
+    Announcement,
+    ModelPlay,
+    check_announcements,
+    check_plays,
+    qualified_play,
+)
 
 PLAYERS = ("p1", "p2")
 DURATIONS = st.sampled_from([None, 20, 30, 31, 45, 60, 200, 481, 600])
-# Float slack on listening times (sums of real-clock pieces).
-SLACK = 1e-3
 OPTIONS = TrackerOptions()
-
-
-@dataclass
-class ModelPlay:
-    """A play as it really happened."""
-
-    player: str
-    item: str
-    start: float  # wall clock
-    threshold: float | None
-    listened: float = 0.0
-    qualified: int = 0  # how often the tracker said so
-
-    @property
-    def counts(self) -> bool:
-        """Whether it was heard long enough."""
-        return self.threshold is not None and self.listened >= self.threshold - SLACK
 
 
 @dataclass
@@ -84,8 +73,8 @@ class TrackerModel(RuleBasedStateMachine):
         self.plays: list[ModelPlay] = []
         self.items = 0
         self.timer_at: float | None = None  # real time the tick timer fires
-        self.now_playing: list[tuple[str, str, float, bool]] = []
-        self.expected_now_playing: list[tuple[str, str, float, bool]] = []
+        self.now_playing: list[Announcement] = []
+        self.expected_now_playing: list[Announcement] = []
 
     @property
     def wall(self) -> float:
@@ -117,17 +106,10 @@ class TrackerModel(RuleBasedStateMachine):
             play = decision.play
             if isinstance(decision, NowPlaying):
                 self.now_playing.append(
-                    (play.player_id, play.item_id, play.started_at, decision.resumed)
+                    ((play.player_id, play.item_id), play.started_at, decision.resumed)
                 )
                 continue
-            [truth] = [
-                candidate
-                for candidate in self.plays
-                if (candidate.player, candidate.item) == (play.player_id, play.item_id)
-                and abs(candidate.start - play.started_at) <= 1
-            ]
-            assert truth.counts, f"{truth} qualified after {truth.listened} s"
-            truth.qualified += 1
+            truth = qualified_play(self.plays, decision)
             assert truth.qualified == 1, f"{truth} qualified twice"
         due = self.tracker.next_due()
         self.timer_at = None if due is None else self.t + (due - self.wall)
@@ -144,7 +126,7 @@ class TrackerModel(RuleBasedStateMachine):
         assert model.item is not None
         model.play = ModelPlay(name, model.item, self.wall, OPTIONS.threshold(model.duration))
         self.plays.append(model.play)
-        self.expected_now_playing.append((name, model.item, self.wall, False))
+        self.expected_now_playing.append(((name, model.item), self.wall, False))
 
     # --- time -----------------------------------------------------------------------------
 
@@ -237,7 +219,7 @@ class TrackerModel(RuleBasedStateMachine):
         assert model.play is not None
         stopped = model.stopped_since
         if stopped is not None and self.t - stopped >= RESUME_ANNOUNCE_AFTER:
-            self.expected_now_playing.append((name, model.item, model.play.start, True))
+            self.expected_now_playing.append(((name, model.item), model.play.start, True))
         model.state, model.stopped_since = "playing", None
         self.observe(name)
 
@@ -302,16 +284,11 @@ class TrackerModel(RuleBasedStateMachine):
 
     @invariant()
     def every_play_heard_enough_is_qualified_once(self) -> None:
-        for play in self.plays:
-            assert play.qualified == (1 if play.counts else 0), play
+        check_plays(self.plays)
 
     @invariant()
     def now_playing_at_each_start_and_late_resume(self) -> None:
-        assert len(self.now_playing) == len(self.expected_now_playing)
-        for said, expected in zip(self.now_playing, self.expected_now_playing, strict=True):
-            assert said[:2] == expected[:2]
-            assert said[3] == expected[3]
-            assert abs(said[2] - expected[2]) <= 1
+        check_announcements(self.now_playing, self.expected_now_playing)
 
 
 class WallClockOnlyModel(TrackerModel):
@@ -320,14 +297,7 @@ class WallClockOnlyModel(TrackerModel):
     monotonic = False
 
 
-SETTINGS = settings(
-    max_examples=200,
-    stateful_step_count=50,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-TrackerModel.TestCase.settings = SETTINGS
-WallClockOnlyModel.TestCase.settings = settings(SETTINGS, max_examples=100)
+TrackerModel.TestCase.settings = MODEL_SETTINGS
+WallClockOnlyModel.TestCase.settings = settings(MODEL_SETTINGS, max_examples=100)
 test_tracker_model = TrackerModel.TestCase
 test_wall_clock_only_model = WallClockOnlyModel.TestCase
