@@ -321,3 +321,14 @@ def test_back_to_the_start_after_the_threshold_is_a_new_play(tracker: PlayTracke
     tracker.observe(snap(200, PAUSED, position=55))
     assert tracker.observe(snap(210, PAUSED, position=0)) == []
     assert tracker.observe(snap(220, position=0)) == []
+
+
+def test_the_current_play_of_a_player(tracker: PlayTracker) -> None:
+    assert tracker.current("p1") is None
+    tracker.observe(snap(0, IDLE, position=0))
+    assert tracker.current("p1") is None  # loaded, not heard yet
+    tracker.observe(snap(5, position=0))
+    tracker.observe(snap(50, PAUSED, position=45))
+    assert tracker.current("p1") == Play("p1", "q1", "library://track/q1", track(), T0 + 5)
+    tracker.observe(snap(60, item=None))
+    assert tracker.current("p1") is None

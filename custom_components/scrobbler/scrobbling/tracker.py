@@ -216,6 +216,14 @@ class PlayTracker:
         player.last = moment
         return decisions
 
+    def current(self, player_id: str) -> Play | None:
+        """The play a player is on (started, playing or not); None if there is none."""
+        player = self._players.get(player_id)
+        play = player.play if player is not None else None
+        if play is None or play.started_at is None:
+            return None
+        return play.public(player_id)
+
     def forget(self, player_id: str) -> None:
         """Drop a player for good (removed from its source)."""
         self._players.pop(player_id, None)
