@@ -290,19 +290,21 @@ def test_a_failed_check_waits_or_dead_letters(queue: ScrobbleQueue, clock: Clock
 
 
 def test_plays_older_than_14_days_die(queue: ScrobbleQueue, clock: Clock) -> None:
+    # Refused at once (the caller says so); not a dead letter.
     assert queue.add(play(1, NOW - MAX_AGE - 1), track_id="old") is AddResult.TOO_OLD
-    assert queue.add(play(1, NOW - MAX_AGE - 1), track_id="old") is AddResult.DUPLICATE
-    queue.add(play(2, NOW - MAX_AGE + 100), track_id="soon old")
+    assert not queue.dead_letters
+    assert queue.add(play(2, NOW - MAX_AGE + 100), track_id="soon old") is AddResult.QUEUED
     queue.add(play(3, NOW), track_id="new")
     assert queue.expire() == []
     clock.advance(101)
     [letter] = queue.expire()
     assert (letter.code, letter.message) == (None, TOO_OLD_MESSAGE)
-    assert [d.message for d in queue.dead_letters] == [TOO_OLD_MESSAGE] * 2
+    assert queue.dead_letters == (letter,)
     assert titles(queue.pending) == ["Title 3"]
-    # Retried, they die again.
-    assert queue.retry_dead_letters() == 2
-    assert len(queue.expire()) == 2
+    assert queue.next_batch() is not None
+    # Retried, it dies again.
+    assert queue.retry_dead_letters() == 1
+    assert queue.expire()[0].entry == letter.entry
 
 
 def test_old_keys_and_dead_letters_are_forgotten(queue: ScrobbleQueue, clock: Clock) -> None:
@@ -401,3 +403,18 @@ def test_data_that_is_not_a_queue_is_refused(queue: ScrobbleQueue, change: objec
     change(data)  # type: ignore[operator]
     with pytest.raises(ValueError, match="not a stored scrobble queue"):
         ScrobbleQueue.from_dict(data)
+
+
+def test_a_play_of_ours_done_before_is_not_taken_for_a_corrected_name(
+    queue: ScrobbleQueue,
+) -> None:
+    queue.add(play(1, NOW - 100), track_id="a")
+    queue.next_batch()
+    queue.sent(accepted(1))
+    queue.add(play(2, NOW - 100), track_id="b")  # another player, the same second
+    queue.next_batch()
+    queue.failed(ErrorKind.UNKNOWN_OUTCOME, "timeout")
+    # Only the play done before is there: the other one must be sent again.
+    outcome = queue.reconciled([("Artist", "Title 1", NOW - 100)])
+    assert not outcome.accepted
+    assert titles(queue.pending) == ["Title 2"]

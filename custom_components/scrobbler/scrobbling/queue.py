@@ -19,7 +19,7 @@ no answer after the request was sent, or an answer      kept in flight; after a 
 that is not Last.fm's                                   plays Last.fm has in the batch's time
                                                         window are done, the others go back
 any other error code                                    the batch's plays become dead letters
-a play older than 14 days                               dead letter ("too old for Last.fm")
+a play waiting for more than 14 days since it started    dead letter ("too old for Last.fm")
 ======================================================  =====================================
 
 Each play has an idempotency key (account, track identity, start time): a play is queued once,
@@ -27,6 +27,7 @@ whether it is waiting, in flight, dead-lettered, or was accepted in the last 15 
 """
 
 from bisect import insort
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
@@ -273,16 +274,18 @@ class ScrobbleQueue:
     # --- adding ---------------------------------------------------------------------------
 
     def add(self, scrobble: Scrobble, *, track_id: str, player_id: str | None = None) -> AddResult:
-        """Queue a play, unless it is known already; a play too old for Last.fm dies at once."""
+        """Queue a play, unless it is known already or too old for Last.fm (then refused).
+
+        A play that becomes too old while it waits becomes a dead letter instead.
+        """
         key = self.key_of(track_id, scrobble.timestamp)
         if key in self._keys:
             return AddResult.DUPLICATE
         now = self._clock()
         entry = QueueEntry(key, scrobble, player_id, now)
-        self._keys.add(key)
         if self._too_old(entry, now):
-            self._dead.append(DeadLetter(entry, None, TOO_OLD_MESSAGE, now))
             return AddResult.TOO_OLD
+        self._keys.add(key)
         insort(self._pending, entry, key=_sort_key)
         return AddResult.QUEUED
 
@@ -388,9 +391,12 @@ class ScrobbleQueue:
 
         Args:
             recorded: (artist, title, start time) of each play Last.fm has in the window.
-                A play of the batch with the same start time is done (by name first, so that
-                two plays of the same second are told apart; a name Last.fm corrected still
-                matches by time); the others go back to the queue, to be sent again.
+
+        A play of the batch is done when Last.fm has a play of the same name (ignoring case)
+        that started in the same second. So that a name Last.fm corrected still matches, a
+        play is also done when it is the only one of its second left in the batch, Last.fm has
+        exactly one other play of that second, and no play of ours done before started then.
+        The other plays go back to the queue, to be sent again.
         """
         now = self._clock()
         by_time: dict[int, list[tuple[str, str]]] = {}
@@ -406,9 +412,15 @@ class ScrobbleQueue:
                 matched.append(entry)
             else:
                 unmatched.append(entry)
+        done_times = {key.timestamp for key in self._done}
+        left = Counter(entry.scrobble.timestamp for entry in unmatched)
         for entry in list(unmatched):
-            if by_time.get(entry.scrobble.timestamp):
-                by_time[entry.scrobble.timestamp].pop()
+            timestamp = entry.scrobble.timestamp
+            if (
+                left[timestamp] == 1
+                and len(by_time.get(timestamp, ())) == 1
+                and timestamp not in done_times
+            ):
                 unmatched.remove(entry)
                 matched.append(entry)
         outcome = Outcome()

@@ -201,8 +201,6 @@ class ScrobbleSender:
     ) -> AddResult:
         """Queue a play and save the queue at once; sending follows when the account can."""
         result = self._queue.add(scrobble, track_id=track_id, player_id=player_id)
-        if result is AddResult.DUPLICATE:
-            return result
         if result is AddResult.TOO_OLD:
             _LOGGER.warning(
                 "Not scrobbling %s - %s to %s: it started more than 14 days ago",
@@ -210,6 +208,8 @@ class ScrobbleSender:
                 scrobble.track.title,
                 self.user,
             )
+        if result is not AddResult.QUEUED:
+            return result
         await self._save()
         self._poke()
         return result
