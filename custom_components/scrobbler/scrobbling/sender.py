@@ -125,6 +125,7 @@ class ScrobbleSender:
         tz: tzinfo = UTC,
         on_accepted: Callable[[QueueEntry], object] | None = None,
         on_reauth_needed: Callable[[], object] | None = None,
+        on_dead_letter: Callable[[DeadLetter], object] | None = None,
     ) -> None:
         """Create the sender; :meth:`start` loads the queue and starts sending.
 
@@ -140,6 +141,7 @@ class ScrobbleSender:
             on_accepted: called with each play Last.fm accepted (for events and counters).
             on_reauth_needed: called when Last.fm refused the credentials; sending resumes
                 after :meth:`reauthenticated`.
+            on_dead_letter: called with each play that becomes a dead letter.
         """
         self.account = account
         self.user = user
@@ -151,6 +153,7 @@ class ScrobbleSender:
         self._tz = tz
         self._on_accepted = on_accepted
         self._on_reauth_needed = on_reauth_needed
+        self._on_dead_letter = on_dead_letter
         self._queue = ScrobbleQueue(account, clock=clock, rng=rng, tz=tz)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -252,8 +255,8 @@ class ScrobbleSender:
         self._wake.clear()
         queue = self._queue
         if expired := queue.expire():
-            self._log_dead_letters(expired)
             await self._save()
+            self._report(Outcome(dead_letters=expired))
         delay = queue.retry_in()
         if delay != 0:
             await self._wait(delay)
@@ -329,13 +332,7 @@ class ScrobbleSender:
         """Tell the integration what an answer did; a failing callback is only logged."""
         for entry in outcome.accepted:
             self._call(self._on_accepted, entry)
-        self._log_dead_letters(outcome.dead_letters)
-        if outcome.reauth_needed:
-            _LOGGER.warning("Last.fm refused the credentials of %s: scrobbling waits", self.user)
-            self._call(self._on_reauth_needed)
-
-    def _log_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
-        for letter in letters:
+        for letter in outcome.dead_letters:
             _LOGGER.warning(
                 "Not scrobbling %s - %s to %s: %s",
                 letter.entry.scrobble.track.artist,
@@ -343,6 +340,10 @@ class ScrobbleSender:
                 self.user,
                 letter.message,
             )
+            self._call(self._on_dead_letter, letter)
+        if outcome.reauth_needed:
+            _LOGGER.warning("Last.fm refused the credentials of %s: scrobbling waits", self.user)
+            self._call(self._on_reauth_needed)
 
     def _call(self, callback: Callable[..., object] | None, *args: object) -> None:
         if callback is None:
