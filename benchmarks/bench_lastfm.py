@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from custom_components.scrobbler.lastfm import LastfmClient, Scrobble, Track, sign
+from custom_components.scrobbler.lastfm import LastfmClient, RateLimiter, Scrobble, Track, sign
 from custom_components.scrobbler.lastfm.client import (
     DEFAULT_MAX_REQUESTS_PER_SECOND,
     MAX_SCROBBLES_PER_BATCH,
@@ -60,7 +60,7 @@ def scrobble_batch(count: int) -> list[Scrobble]:
 
 @asynccontextmanager
 async def fake_lastfm_client(
-    max_requests_per_second: float = UNLIMITED,
+    max_requests_per_second: float = UNLIMITED, rate_limiter: RateLimiter | None = None
 ) -> AsyncIterator[tuple[FakeLastfm, LastfmClient, aiohttp.ClientSession]]:
     """A started fake Last.fm and a client with the session key of its user, closed after."""
     async with FakeLastfm() as server, aiohttp.ClientSession() as http:
@@ -73,6 +73,7 @@ async def fake_lastfm_client(
             session_key=server.issue_session(USERNAME),
             api_root=server.api_root,
             max_requests_per_second=max_requests_per_second,
+            rate_limiter=rate_limiter,
         )
         yield server, client, http
 

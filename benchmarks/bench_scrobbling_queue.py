@@ -11,18 +11,16 @@ import tempfile
 import time
 from typing import Any, override
 
-import aiohttp
-
-from custom_components.scrobbler.lastfm import LastfmClient, RateLimiter
+from custom_components.scrobbler.lastfm import RateLimiter
 from custom_components.scrobbler.lastfm.client import (
     DEFAULT_MAX_REQUESTS_PER_SECOND,
     MAX_SCROBBLES_PER_BATCH,
 )
 from custom_components.scrobbler.scrobbling.queue import ScrobbleQueue
 from custom_components.scrobbler.scrobbling.sender import ScrobbleSender
-from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
+from tests.fakes.lastfm_server import USERNAME
 
-from .bench_lastfm import scrobble_batch
+from .bench_lastfm import fake_lastfm_client, scrobble_batch
 from .harness import Figure, Settings, benchmark, time_calls
 
 
@@ -81,18 +79,8 @@ def backlog(count: int) -> dict[str, Any]:
 async def bench_backlog(settings: Settings) -> list[Figure]:
     """Start a sender on a stored backlog and time until Last.fm has every play."""
     count = settings.count(1000, quick=100)
-    async with FakeLastfm() as server, aiohttp.ClientSession() as http:
-        server.register_app(API_KEY, API_SECRET)
-        server.add_user(USERNAME)
-        limiter = TimedLimiter(DEFAULT_MAX_REQUESTS_PER_SECOND)
-        client = LastfmClient(
-            http,
-            API_KEY,
-            API_SECRET,
-            session_key=server.issue_session(USERNAME),
-            api_root=server.api_root,
-            rate_limiter=limiter,
-        )
+    limiter = TimedLimiter(DEFAULT_MAX_REQUESTS_PER_SECOND)
+    async with fake_lastfm_client(rate_limiter=limiter) as (server, client, _):
         with tempfile.TemporaryDirectory(prefix="scrobbler-bench-") as folder:
             store = FileStore(Path(folder) / "scrobbler.queue")
             await store.save(backlog(count))
@@ -132,17 +120,7 @@ async def bench_backlog(settings: Settings) -> list[Figure]:
 async def bench_live(settings: Settings) -> list[Figure]:
     """Queue plays one by one, each sent before the next: the Store writes of a normal day."""
     count = settings.count(50, quick=5)
-    async with FakeLastfm() as server, aiohttp.ClientSession() as http:
-        server.register_app(API_KEY, API_SECRET)
-        server.add_user(USERNAME)
-        client = LastfmClient(
-            http,
-            API_KEY,
-            API_SECRET,
-            session_key=server.issue_session(USERNAME),
-            api_root=server.api_root,
-            max_requests_per_second=1000,
-        )
+    async with fake_lastfm_client() as (_, client, _):
         with tempfile.TemporaryDirectory(prefix="scrobbler-bench-") as folder:
             store = FileStore(Path(folder) / "scrobbler.queue")
             sender = ScrobbleSender("bench", USERNAME, client, store)

@@ -656,24 +656,24 @@ class FakeLastfm:
         now = self.clock
         today = int(now // 86400)
         sent_today = sum(1 for s in user.scrobbles if int(s.received // 86400) == today)
-        code, message = 0, ""
+        code = 0
         if self._ignore_next:
             code, left = self._ignore_next[0]
-            message = _IGNORED_MESSAGES.get(code, "Ignored")
             if left <= 1:
                 del self._ignore_next[0]
             else:
                 self._ignore_next[0] = (code, left - 1)
         elif item["artist"] in self.filtered_artists:
-            code, message = 1, "Artist was ignored"
+            code = 1
         elif item["track"] in self.filtered_tracks:
-            code, message = 2, "Track was ignored"
+            code = 2
         elif timestamp < now - MAX_SCROBBLE_AGE:
-            code, message = 3, "Timestamp was too old"
+            code = 3
         elif timestamp > now + MAX_SCROBBLE_AHEAD:
-            code, message = 4, "Timestamp was too new"
+            code = 4
         elif self.daily_limit is not None and sent_today >= self.daily_limit:
-            code, message = 5, "Max daily scrobbles exceeded"
+            code = 5
+        message = _IGNORED_MESSAGES.get(code, "Ignored") if code else ""
         if code == 0:
             stored = StoredScrobble(item["artist"], item["track"], timestamp, dict(item), now)
             user.scrobbles.append(stored)

@@ -14,6 +14,7 @@ from custom_components.scrobbler.lastfm import (
     Track,
 )
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
+from tests.lastfm.clients import fake_client
 
 PLAY = Scrobble(Track("Artist", "Title"), timestamp=0)
 
@@ -63,13 +64,7 @@ async def test_timeout_before_sending_is_temporary(lastfm_server: FakeLastfm) ->
     """The only connection is busy: the second write times out before it could be sent."""
     connector = aiohttp.TCPConnector(limit=1)
     async with aiohttp.ClientSession(connector=connector) as http:
-        patient = LastfmClient(
-            http,
-            API_KEY,
-            API_SECRET,
-            session_key=lastfm_server.issue_session(USERNAME),
-            api_root=lastfm_server.api_root,
-        )
+        patient = fake_client(http, lastfm_server, with_session_key=True)
         lastfm_server.fail_next(Failure.HANG, method="track.scrobble")
         first = asyncio.create_task(patient.scrobble([play_now(lastfm_server)]))
         while not lastfm_server.requests_of("track.scrobble"):  # noqa: ASYNC110 - the fake only records
