@@ -5,6 +5,7 @@ import random
 
 import pytest
 
+from custom_components.scrobbler.lastfm import Scrobble, Track
 from custom_components.scrobbler.scrobbling.queue import (
     DAILY_LIMIT_RETRY,
     DAY,
@@ -63,6 +64,7 @@ def test_a_play_is_queued_once_whatever_its_state(queue: ScrobbleQueue) -> None:
     assert queue.key_of("t1", NOW - 100) == PlayKey("acc", "t1", NOW - 100)
     batch = queue.next_batch()
     assert batch is not None
+    assert queue.retry_in() is None  # being sent
     assert queue.add(play(1, NOW - 100), track_id="t1") is AddResult.DUPLICATE  # in flight
     queue.sent(accepted(len(batch)))
     assert queue.add(play(1, NOW - 100), track_id="t1") is AddResult.DUPLICATE  # done
@@ -350,11 +352,11 @@ def test_a_result_count_that_does_not_match_is_an_unknown_outcome(queue: Scrobbl
 
 def test_storage_round_trip(queue: ScrobbleQueue, clock: Clock) -> None:
     fill(queue, 3)
-    queue.add(
-        play(8, NOW - 10, artist="Ünïcode"), track_id="t8", player_id=None
-    )  # no player: an action
+    queue.add(play(8, NOW - 10), track_id="t8")
     queue.next_batch()
     queue.sent([ignored(2, "Track was ignored"), *accepted(3)])
+    radio = Track("Ünïcode", "On air", mbid="mbid-1", track_number=3)
+    queue.add(Scrobble(radio, NOW - 8, chosen_by_user=False), track_id="t9", player_id=None)
     fill(queue, 60, first=NOW - 5)
     queue.next_batch()
     data = json_round_trip(queue.to_dict())

@@ -302,7 +302,12 @@ async def test_a_failing_callback_or_storage_does_not_stop_scrobbling(
     assert "Error in a scrobbling callback of alice" in caplog.text
     harness.storage.fail = True
     await harness.add(2)  # kept in memory; not sent while it cannot be saved in flight
-    await asyncio.sleep(0)
+    for _ in range(100):
+        await asyncio.sleep(0)
+        if (last_error := harness.sender.counts().last_error) is not None:
+            break
+    assert last_error is not None
+    assert last_error.message == "the queue could not be saved"
     assert harness.client.sent == [["Title 1"]]
     assert "Could not save the scrobble queue of alice" in caplog.text
     harness.storage.fail = False
@@ -366,6 +371,22 @@ async def test_stop_saves_and_a_new_sender_resumes() -> None:
     finally:
         await harness.sender.stop()
     assert harness.client.sent == [["Title 1"], ["Title 1"]]
+
+
+async def test_a_sender_without_callbacks() -> None:
+    harness = Harness()
+    harness.sender = ScrobbleSender("acc", "alice", harness.client, harness.storage)
+    await harness.sender.start()
+    harness.client.answers = [[ignored(2)], LastfmAuthError("Invalid session key", 9)]
+    try:
+        await harness.add(1, NOW - 100)
+        await harness.idle()
+        await harness.add(2, NOW - 50)
+        await harness.idle()
+    finally:
+        await harness.sender.stop()
+    counts = harness.sender.counts()
+    assert (counts.dead_letters, counts.pending, counts.state) == (1, 1, QueueState.REAUTH)
 
 
 async def test_a_stored_queue_this_version_cannot_read_is_refused() -> None:
