@@ -389,6 +389,26 @@ async def test_a_sender_without_callbacks() -> None:
     assert (counts.dead_letters, counts.pending, counts.state) == (1, 1, QueueState.REAUTH)
 
 
+async def test_plays_are_queued_once_the_saved_queue_is_loaded() -> None:
+    harness = Harness()
+    with pytest.raises(RuntimeError, match="not started"):
+        await harness.add(1)
+    await harness.sender.start()
+    await harness.sender.start()  # started already: nothing more
+    await harness.add(1)
+    await harness.idle()
+    await harness.sender.stop()
+    # Stopped: a play is still saved, and sent after the next start.
+    await harness.add(2)
+    assert [e["title"] for e in harness.storage.data["pending"]] == ["Title 2"]
+    await harness.sender.start()
+    try:
+        await harness.idle()
+    finally:
+        await harness.sender.stop()
+    assert harness.client.sent == [["Title 1"], ["Title 2"]]
+
+
 async def test_a_stored_queue_this_version_cannot_read_is_refused() -> None:
     harness = Harness()
     harness.storage.data = {"version": 99}

@@ -156,6 +156,7 @@ class ScrobbleSender:
         self._on_dead_letter = on_dead_letter
         self._queue = ScrobbleQueue(account, clock=clock, rng=rng, tz=tz)
         self._task: asyncio.Task[None] | None = None
+        self._loaded = False
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._save_lock = asyncio.Lock()
@@ -163,16 +164,20 @@ class ScrobbleSender:
     # --- life cycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Load the saved queue and start sending.
+        """Load the saved queue (the first time) and start sending.
 
         Raises:
             ValueError: the saved data is not a queue this version can read.
         """
-        data = await self._storage.load()
-        if data is not None:
-            self._queue = ScrobbleQueue.from_dict(
-                data, clock=self._clock, rng=self._rng, tz=self._tz
-            )
+        if self._task is not None:
+            return
+        if not self._loaded:
+            data = await self._storage.load()
+            if data is not None:
+                self._queue = ScrobbleQueue.from_dict(
+                    data, clock=self._clock, rng=self._rng, tz=self._tz
+                )
+            self._loaded = True
         self._task = asyncio.create_task(self._run(), name=f"scrobble sender {self.account}")
 
     async def stop(self) -> None:
@@ -202,7 +207,14 @@ class ScrobbleSender:
     async def add(
         self, scrobble: Scrobble, *, track_id: str, player_id: str | None = None
     ) -> AddResult:
-        """Queue a play and save the queue at once; sending follows when the account can."""
+        """Queue a play and save the queue at once; sending follows when the account can.
+
+        Raises:
+            RuntimeError: the saved queue is not loaded yet (:meth:`start` first).
+        """
+        if not self._loaded:
+            msg = "the sender is not started"
+            raise RuntimeError(msg)
         result = self._queue.add(scrobble, track_id=track_id, player_id=player_id)
         if result is AddResult.TOO_OLD:
             _LOGGER.warning(
