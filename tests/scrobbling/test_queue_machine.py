@@ -167,6 +167,19 @@ class QueueMachine(RuleBasedStateMachine):
         assert delay is not None
         assert 0 < delay <= RETRY_MAX
 
+    @rule(recorded=st.lists(st.booleans(), min_size=MAX_BATCH, max_size=MAX_BATCH))
+    def send_and_stop(self, recorded: list[bool]) -> None:
+        """HA stops during the request: the batch is checked when the queue goes on."""
+        batch = self._next_batch()
+        if batch is None:
+            return
+        for entry, was_recorded in zip(batch, recorded, strict=False):
+            if was_recorded:
+                self._record(entry)
+        self.queue.interrupted()
+        assert self.queue.needs_reconcile
+        assert self.queue.retry_in() == 0
+
     @precondition(lambda self: self.queue.needs_reconcile)
     @rule(upper=st.booleans())
     def check_the_batch(self, upper: bool) -> None:

@@ -409,6 +409,30 @@ async def test_plays_are_queued_once_the_saved_queue_is_loaded() -> None:
     assert harness.client.sent == [["Title 1"], ["Title 2"]]
 
 
+async def test_a_request_cut_off_by_stop_is_checked_after_a_restart(harness: Harness) -> None:
+    sending = asyncio.Event()
+    release = asyncio.Event()
+    scrobble = harness.client.scrobble
+
+    async def hanging(scrobbles: Sequence[Scrobble]) -> list[ScrobbleResult]:
+        sending.set()
+        await release.wait()
+        return await scrobble(scrobbles)
+
+    harness.client.scrobble = hanging  # type: ignore[method-assign]
+    await harness.add(1)
+    await sending.wait()
+    await harness.sender.stop()
+    assert [e["title"] for e in harness.storage.data["in_flight"]] == ["Title 1"]
+    harness.client.scrobble = scrobble  # type: ignore[method-assign]
+    harness.client.recent = [recent("Artist", "Title 1", NOW - 999)]  # it did arrive
+    await harness.sender.start()  # the same sender again
+    await harness.idle()
+    assert harness.client.sent == []
+    assert len(harness.client.checks) == 1
+    assert [e.key.track_id for e in harness.accepted] == ["t1"]
+
+
 async def test_a_stored_queue_this_version_cannot_read_is_refused() -> None:
     harness = Harness()
     harness.storage.data = {"version": 99}

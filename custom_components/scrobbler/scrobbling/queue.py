@@ -381,6 +381,11 @@ class ScrobbleQueue:
             outcome.reauth_needed = self._fail(kind, now)
         return outcome
 
+    def interrupted(self) -> None:
+        """The request of the batch in flight was cut off: check the batch before going on."""
+        if self._in_flight:
+            self._outcome_unknown = True
+
     def reconcile_window(self) -> tuple[int, int]:
         """The first and last start times of the batch in flight."""
         times = [entry.scrobble.timestamp for entry in self._in_flight]

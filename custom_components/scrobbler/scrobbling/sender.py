@@ -191,6 +191,8 @@ class ScrobbleSender:
         except asyncio.CancelledError:
             if (current := asyncio.current_task()) is not None and current.cancelling():
                 raise
+        finally:
+            self._queue.interrupted()
         await self._save()
 
     # --- the integration's calls ----------------------------------------------------------
