@@ -207,7 +207,7 @@ async def test_no_answer_after_sending_is_checked_before_resending(harness: Harn
     ]
     await harness.idle()
     assert harness.client.sent == [["Title 0", "Title 1", "Title 2"], ["Title 2"]]
-    assert harness.client.checks[0][0] == datetime.fromtimestamp(NOW - 1000, UTC)
+    assert harness.client.checks[0][0] == datetime.fromtimestamp(NOW - 1001, UTC)
     assert sorted(e.scrobble.track.title for e in harness.accepted) == [
         "Title 0",
         "Title 1",
@@ -233,7 +233,7 @@ async def test_a_batch_left_in_flight_is_checked_at_start() -> None:
     finally:
         await harness.sender.stop()
     assert harness.client.checks == [
-        (datetime.fromtimestamp(NOW - 100, UTC), datetime.fromtimestamp(NOW - 97, UTC))
+        (datetime.fromtimestamp(NOW - 101, UTC), datetime.fromtimestamp(NOW - 97, UTC))
     ]
     assert harness.client.sent == [["Title 0", "Title 2", "Title 3"]]
     assert sorted(e.key.track_id for e in harness.accepted) == ["t0", "t1", "t2", "t3"]

@@ -42,8 +42,8 @@ from .queue import (
 
 _LOGGER = logging.getLogger(__name__)
 
-# Last.fm's "to" may leave out plays of the last second: ask one second more.
-_WINDOW_END_MARGIN: Final = 1
+# Last.fm's "from" and "to" may leave out plays of their own second: ask one second more.
+_WINDOW_MARGIN: Final = 1
 
 
 class ScrobbleStorage(Protocol):
@@ -300,8 +300,8 @@ class ScrobbleSender:
             tracks = await self.client.get_recent_tracks(
                 self.user,
                 limit=MAX_RECENT_TRACKS,
-                from_=datetime.fromtimestamp(first, UTC),
-                to=datetime.fromtimestamp(last + _WINDOW_END_MARGIN, UTC),
+                from_=datetime.fromtimestamp(first - _WINDOW_MARGIN, UTC),
+                to=datetime.fromtimestamp(last + _WINDOW_MARGIN, UTC),
             )
         except Exception as err:  # noqa: BLE001 - every failure is an outcome
             outcome = self._queue.reconcile_failed(*_failure(err, "user.getRecentTracks"))
