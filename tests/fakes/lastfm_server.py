@@ -18,6 +18,7 @@ is refused with 6 (the real service ignores it silently), so that a misspelt nam
 
 import asyncio
 from collections.abc import Callable, Mapping
+import contextlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 import hashlib
@@ -76,6 +77,15 @@ _MESSAGES: Final = {
 }
 
 
+_IGNORED_MESSAGES: Final = {
+    1: "Artist was ignored",
+    2: "Track was ignored",
+    3: "Timestamp was too old",
+    4: "Timestamp was too new",
+    5: "Max daily scrobbles exceeded",
+}
+
+
 class Failure(StrEnum):
     """Failures that are not a Last.fm error code."""
 
@@ -84,7 +94,14 @@ class Failure(StrEnum):
     HTTP_429 = "http_429"
     HTML = "html"
     TRUNCATED_JSON = "truncated_json"
+    # No answer until the fake stops; the request is not carried out.
     HANG = "hang"
+    # The request is carried out (a scrobble recorded), then no answer until the fake stops.
+    HANG_AFTER_RECORD = "hang_after_record"
+    # The connection is closed without an answer; the request is not carried out.
+    DROP = "drop"
+    # The request is carried out, then the connection is closed without an answer.
+    DROP_AFTER_RECORD = "drop_after_record"
     # The body given to answer_next.
     BODY = "body"
 
@@ -138,6 +155,8 @@ class FakeUser:
     registered: int = 1_037_793_040
     image_url: str | None = None
     scrobbles: list[StoredScrobble] = field(default_factory=list)
+    # The scrobbles accepted, in the order they arrived.
+    received: list[StoredScrobble] = field(default_factory=list)
     now_playing: NowPlaying | None = None
     loved: set[tuple[str, str]] = field(default_factory=set)
 
@@ -190,6 +209,7 @@ class FakeLastfm:
         self._sessions: dict[str, tuple[str, str]] = {}  # key -> (api key, user)
         self._session_of: dict[tuple[str, str], str] = {}  # (api key, user) -> key
         self._injected: list[_Injected] = []
+        self._ignore_next: list[tuple[int, int]] = []  # (ignored code, items left)
         self._stopping = asyncio.Event()
         self.requests: list[RecordedRequest] = []
         self.filtered_artists: set[str] = set()
@@ -346,6 +366,14 @@ class FakeLastfm:
             status = 200
         self._injected.append(_Injected(failure, count, method, status))
 
+    def ignore_next(self, code: int, count: int = 1) -> None:
+        """Ignore the next ``count`` scrobbles (items of track.scrobble) with ``code`` (1 to 5).
+
+        Items of a request that fails otherwise (an injected failure, a refused request) are
+        not counted.
+        """
+        self._ignore_next.append((code, count))
+
     def answer_next(
         self, body: object, *, status: int = 200, method: str | None = None, count: int = 1
     ) -> None:
@@ -386,7 +414,7 @@ class FakeLastfm:
             params.update({name: str(value) for name, value in (await request.post()).items()})
         self.requests.append(RecordedRequest(request.method, request.path, params, query))
         if (injected := self._take_injected(params.get("method"))) is not None:
-            return await self._inject(injected)
+            return await self._inject(request, injected, params)
         if params.get("format") != "json":
             return web.Response(
                 status=400,
@@ -413,7 +441,12 @@ class FakeLastfm:
                 return injected
         return None
 
-    async def _inject(self, injected: _Injected) -> web.Response:
+    async def _inject(
+        self, request: web.Request, injected: _Injected, params: dict[str, str]
+    ) -> web.Response:
+        if injected.failure in (Failure.HANG_AFTER_RECORD, Failure.DROP_AFTER_RECORD):
+            with contextlib.suppress(LastfmApiError):
+                self._dispatch(request.method, params)
         match injected.failure:
             case Failure.HTTP_500 | Failure.HTTP_503 | Failure.HTTP_429:
                 status = int(injected.failure.removeprefix("http_"))
@@ -432,9 +465,13 @@ class FakeLastfm:
                 return web.Response(
                     status=injected.status, content_type="application/json", text=injected.body
                 )
-            case Failure.HANG:
+            case Failure.HANG | Failure.HANG_AFTER_RECORD:
                 await self._stopping.wait()
                 return web.Response(status=503)
+            case Failure.DROP | Failure.DROP_AFTER_RECORD:
+                assert request.transport is not None
+                request.transport.abort()
+                raise asyncio.CancelledError
             case int(code):
                 return web.json_response(
                     {"error": code, "message": _MESSAGES.get(code, "Error")},
@@ -619,22 +656,29 @@ class FakeLastfm:
         now = self.clock
         today = int(now // 86400)
         sent_today = sum(1 for s in user.scrobbles if int(s.received // 86400) == today)
-        code, message = 0, ""
-        if item["artist"] in self.filtered_artists:
-            code, message = 1, "Artist was ignored"
+        code = 0
+        if self._ignore_next:
+            code, left = self._ignore_next[0]
+            if left <= 1:
+                del self._ignore_next[0]
+            else:
+                self._ignore_next[0] = (code, left - 1)
+        elif item["artist"] in self.filtered_artists:
+            code = 1
         elif item["track"] in self.filtered_tracks:
-            code, message = 2, "Track was ignored"
+            code = 2
         elif timestamp < now - MAX_SCROBBLE_AGE:
-            code, message = 3, "Timestamp was too old"
+            code = 3
         elif timestamp > now + MAX_SCROBBLE_AHEAD:
-            code, message = 4, "Timestamp was too new"
+            code = 4
         elif self.daily_limit is not None and sent_today >= self.daily_limit:
-            code, message = 5, "Max daily scrobbles exceeded"
+            code = 5
+        message = _IGNORED_MESSAGES.get(code, "Ignored") if code else ""
         if code == 0:
-            user.scrobbles.append(
-                StoredScrobble(item["artist"], item["track"], timestamp, dict(item), now)
-            )
+            stored = StoredScrobble(item["artist"], item["track"], timestamp, dict(item), now)
+            user.scrobbles.append(stored)
             user.scrobbles.sort(key=lambda s: s.timestamp)
+            user.received.append(stored)
             user.playcount += 1
         return {
             **_uncorrected(item),

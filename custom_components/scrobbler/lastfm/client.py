@@ -11,14 +11,16 @@ import hashlib
 from http import HTTPStatus
 import json
 import logging
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, override
 from urllib.parse import urlencode
 
 import aiohttp
+from aiohttp.abc import AbstractStreamWriter
 
 from .errors import (
     LastfmAuthError,
     LastfmMalformedResponseError,
+    LastfmOutcomeUnknownError,
     LastfmRateLimitError,
     LastfmTemporaryError,
     error_for_code,
@@ -256,11 +258,13 @@ class LastfmClient:
 
         await self._limiter.acquire()
         _LOGGER.debug("Calling %s", method)
+        form: _FormBody | None = None
         try:
             # A session key or token never goes in a URL, where proxies and servers log it.
             if write or with_session_key:
+                form = _FormBody(query)
                 request = self._session.post(
-                    self._api_root, data=query, headers=self._headers, timeout=self._timeout
+                    self._api_root, data=form, headers=self._headers, timeout=self._timeout
                 )
             else:
                 request = self._session.get(
@@ -271,11 +275,11 @@ class LastfmClient:
                 body = await response.read()
         except TimeoutError as err:
             msg = f"{method}: no answer within {self._timeout.total:g} s"
-            raise LastfmTemporaryError(msg) from err
+            raise _transport_error(msg, sent=form is not None and form.sent) from err
         except aiohttp.ClientError as err:
             # The text of aiohttp's errors may hold the URL, and with it a session key.
             msg = f"{method}: cannot reach the service ({type(err).__name__})"
-            raise LastfmTemporaryError(msg) from None
+            raise _transport_error(msg, sent=form is not None and form.sent) from None
         _LOGGER.debug("%s answered HTTP %s", method, status)
         return self._parse_answer(method, status, body, query)
 
@@ -326,6 +330,39 @@ class LastfmClient:
             if secret:
                 text = text.replace(secret, "***")
         return text[:_MAX_MESSAGE_LENGTH] or "(no message)"
+
+
+class _FormBody(aiohttp.BytesPayload):
+    """A form body (as aiohttp encodes a ``dict``) that tells whether it has started to go out.
+
+    Until then, a failed request cannot have reached the service; from then on it may have.
+    """
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        super().__init__(
+            urlencode(list(fields.items())).encode(),
+            content_type="application/x-www-form-urlencoded",
+        )
+        self.sent = False
+
+    @override
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        self.sent = True
+        await super().write(writer)
+
+    @override
+    async def write_with_length(
+        self, writer: AbstractStreamWriter, content_length: int | None
+    ) -> None:
+        self.sent = True
+        await super().write_with_length(writer, content_length)
+
+
+def _transport_error(message: str, *, sent: bool) -> LastfmTemporaryError:
+    """The error of a request that got no answer: its outcome is unknown once it was sent."""
+    if sent:
+        return LastfmOutcomeUnknownError(f"{message}, after the request was sent")
+    return LastfmTemporaryError(message)
 
 
 # --- parsing helpers (Last.fm's JSON is a converted form of its XML) -----------------------

@@ -60,6 +60,15 @@ class LastfmMalformedResponseError(LastfmTemporaryError):
     """The answer was not the API's (not JSON, truncated, or not of the documented shape)."""
 
 
+class LastfmOutcomeUnknownError(LastfmTemporaryError):
+    """A write was sent but no answer came: the service may have carried it out.
+
+    Raised for a timeout or a dropped connection once the request body has started to go out
+    (``track.scrobble``: check ``user.getRecentTracks`` before sending the plays again). The
+    same failure before that point is a plain :class:`LastfmTemporaryError`.
+    """
+
+
 class LastfmRateLimitError(LastfmTemporaryError):
     """Too many requests (29, HTTP 429): back off."""
 
