@@ -90,7 +90,7 @@ def token_rejected(err: BaseException) -> bool:
 class MusicAssistantConnection:
     """The connection of a Music Assistant entry, replaced by a new client after each drop."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> None:
         """Prepare a connection; nothing is opened yet."""
         self.hass = hass
         self.entry = entry
@@ -102,7 +102,7 @@ class MusicAssistantConnection:
         self.client: MusicAssistantClient | None = None
         self.server_info: ServerInfoMessage | None = None
         # Every player the server knows (found or not since it started), as of the last
-        # connection; None when the server did not say.
+        # connection; None when the server did not say, or its list may leave players out.
         self.known_player_ids: frozenset[str] | None = None
         self._state_listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[tuple[EventListener, tuple[EventType, ...]]] = []
@@ -111,6 +111,8 @@ class MusicAssistantConnection:
         self._queue_of_player: dict[str, str] = {}
         self._players_of_queue: dict[str, set[str]] = {}
         self._task: asyncio.Task[None] | None = None
+        # Cancels the timer that shows `connecting` during a slow reconnection attempt.
+        self._still_connecting: CALLBACK_TYPE | None = None
         self._unavailable_logged = False
         self._error_logged = False
 
@@ -125,7 +127,14 @@ class MusicAssistantConnection:
     def async_add_event_listener(
         self, listener: EventListener, event_types: tuple[EventType, ...]
     ) -> CALLBACK_TYPE:
-        """Call ``listener`` with every event of these types, whichever client gets it."""
+        """Call ``listener`` with every event of these types, whichever client gets it.
+
+        Only the types in ``EVENTS`` are subscribed to; a listener for another type would never
+        be called, so it is refused.
+        """
+        if unsubscribed := set(event_types) - set(EVENTS):
+            msg = f"The connection does not subscribe to {sorted(unsubscribed)}"
+            raise ValueError(msg)
         entry = (listener, event_types)
         self._event_listeners.append(entry)
         return lambda: self._event_listeners.remove(entry)
@@ -205,6 +214,7 @@ class MusicAssistantConnection:
 
     async def async_stop(self) -> None:
         """Stop listening and close the connection; nothing is left running."""
+        self._async_cancel_connecting()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -240,13 +250,19 @@ class MusicAssistantConnection:
             client = await self._async_guarded(self._async_reconnect(), default=None)
 
     async def _async_reconnect(self) -> MusicAssistantClient | None:
-        """Open and authenticate a new client; None when that failed."""
+        """Open and authenticate a new client; None when that failed.
+
+        An attempt that takes a while shows `connecting` until the server's initial state
+        arrived (or the attempt failed): the state changes only once more either way.
+        """
 
         @callback
         def show_connecting(_now: Any) -> None:
+            self._still_connecting = None
             self._set_state(ConnectionState.CONNECTING)
 
-        still_connecting = async_call_later(self.hass, CONNECTING_DELAY, show_connecting)
+        self._async_cancel_connecting()
+        self._still_connecting = async_call_later(self.hass, CONNECTING_DELAY, show_connecting)
         try:
             return await self._async_open()
         except (TimeoutError, *CLIENT_ERRORS) as err:
@@ -254,9 +270,16 @@ class MusicAssistantConnection:
                 self._async_auth_failed()
             else:
                 self._set_disconnected(str(err) or type(err).__name__)
-        finally:
-            still_connecting()
+        except BaseException:
+            self._async_cancel_connecting()
+            raise
         return None
+
+    @callback
+    def _async_cancel_connecting(self) -> None:
+        if self._still_connecting is not None:
+            self._still_connecting()
+            self._still_connecting = None
 
     @callback
     def _async_auth_failed(self) -> None:
@@ -303,7 +326,12 @@ class MusicAssistantConnection:
         """Return the ids of every player the server has a configuration of, found or not.
 
         After a restart the server lists a player only once it has found it again; its player
-        configurations name every player it knows. None when the server does not answer.
+        configurations name every player it knows, on the servers that list them all. Releases
+        differ here: some leave out the players it has not found again and those of providers
+        still loading, which would make every such player look removed. The list is trusted only
+        when it proves to be complete: it names an enabled player the server has not found (no
+        release that leaves players out lists one). None when it does not, or when the server
+        does not answer (a token without the scope to read player configurations).
         """
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
@@ -311,9 +339,15 @@ class MusicAssistantConnection:
         except (TimeoutError, *CLIENT_ERRORS) as err:
             LOGGER.debug("Music Assistant at %s lists no player configurations: %r", self.url, err)
             return None
-        return frozenset(config.player_id for config in configs) | {
-            player.player_id for player in client.players
-        }
+        found = {player.player_id for player in client.players}
+        if not any(config.enabled and config.player_id not in found for config in configs):
+            LOGGER.debug(
+                "Music Assistant at %s lists no player it has not found: its list of player "
+                "configurations may leave players out",
+                self.url,
+            )
+            return None
+        return frozenset(config.player_id for config in configs) | found
 
     async def _async_start_listening(
         self, client: MusicAssistantClient, init_ready: asyncio.Event
@@ -368,6 +402,8 @@ class MusicAssistantConnection:
 
     @callback
     def _set_state(self, state: ConnectionState) -> None:
+        if state is not ConnectionState.CONNECTING:
+            self._async_cancel_connecting()
         if state is ConnectionState.CONNECTED and self._unavailable_logged:
             LOGGER.info("Music Assistant at %s is available again", self.url)
             self._unavailable_logged = False

@@ -182,9 +182,31 @@ async def setup_with_a_device_of(
 async def test_stale_player_devices_are_removed_at_setup(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
+    # the server knows a player it has not found (switched off): its list is complete
+    ma_server.player_configs["garage"] = "Garage"
     entry = await setup_with_a_device_of(hass, ma_server, "gone")
     assert player_device(hass, entry, "gone") is None
     assert player_device(hass, entry, RECORDED_PLAYER_ID) is not None
+
+
+@pytest.mark.parametrize("found_only", [False, True])
+async def test_a_list_that_may_leave_players_out_removes_nothing(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, found_only: bool
+) -> None:
+    """Some releases list only the players found since the start (and of loaded providers).
+
+    Right after the server restarts, a player not found again yet is missing from their list
+    although the server still knows it: a list that names no player the server has not found
+    proves nothing, and no device goes.
+    """
+    ma_server.player_configs["garage"] = "Garage"
+    ma_server.player_configs_of_found_players_only = found_only
+    entry = await setup_with_a_device_of(hass, ma_server, "garage")
+
+    assert player_device(hass, entry, "garage") is not None
+    assert entry.runtime_data.known_player_ids == (
+        None if found_only else {RECORDED_PLAYER_ID, "garage"}
+    )
 
 
 async def test_unavailable_player(
@@ -362,6 +384,25 @@ async def test_an_existing_sensor_moves_to_that_device_with_its_ids(
     assert hass.states.get(entity_id).state == STATE_UNKNOWN
 
 
+async def test_a_disabled_sensor_moves_to_that_device_and_leaves_no_empty_twin(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entity_id = now_playing(hass)
+    entities = er.async_get(hass)
+    entities.async_update_entity(entity_id, disabled_by=er.RegistryEntryDisabler.USER)
+    twin = player_device(hass, entry, RECORDED_PLAYER_ID)
+    assert twin is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    device = ma_integration_device(hass)
+    await setup_ma_entry(hass, entry)
+
+    assert hass.states.get(entity_id) is None
+    assert entities.async_get(entity_id).device_id == device.id
+    assert dr.async_get(hass).async_get(twin.id) is None
+
+
 async def test_a_player_of_another_server_keeps_its_own_device(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
@@ -395,6 +436,7 @@ async def test_a_removed_player_leaves_the_other_integrations_device(
     await ma_server.remove_player("kitchen")
     await settle(hass, entry)
     del ma_server.player_configs["bath"]
+    ma_server.player_configs["garage"] = "Garage"  # known, not found: the list is complete
     await ma_server.restart(players=[ma_server.players[RECORDED_PLAYER_ID]])
     await wait_for(lambda: entry.runtime_data.state is ConnectionState.CONNECTED, "connected")
     await hass.async_block_till_done()
