@@ -22,8 +22,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) 
     """Bring an entry that an older version wrote up to date; refuse one of a newer version."""
     if entry.version > ENTRY_VERSION:
         return False
-    if (migrate := MIGRATIONS.get(EntryKind(entry.data[CONF_KIND]))) is not None:
-        await migrate(hass, entry)
+    if (module := MIGRATIONS.get(EntryKind(entry.data[CONF_KIND]))) is not None:
+        await module.async_migrate_entry(hass, entry)
     hass.config_entries.async_update_entry(
         entry, version=ENTRY_VERSION, minor_version=ENTRY_MINOR_VERSION
     )

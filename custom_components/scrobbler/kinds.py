@@ -1,6 +1,5 @@
 """The kinds of config entries, and the module that runs each of them."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
@@ -40,8 +39,15 @@ class EntryKindModule[EntryT: ConfigEntry](Protocol):
         """Return diagnostics of an entry, secrets redacted."""
 
 
+class MigratingEntryKindModule[EntryT: ConfigEntry](EntryKindModule[EntryT], Protocol):
+    """The module of a kind whose entries need more than a new version number to migrate."""
+
+    async def async_migrate_entry(self, hass: HomeAssistant, entry: EntryT) -> None:
+        """Bring an entry an older version wrote up to date (its version is set after)."""
+
+
 # Each module, checked against the protocol with the type of its entries.
-_LASTFM: EntryKindModule[LastfmConfigEntry] = lastfm_account
+_LASTFM: MigratingEntryKindModule[LastfmConfigEntry] = lastfm_account
 _MUSIC_ASSISTANT: EntryKindModule[MusicAssistantConfigEntry] = music_assistant_server
 
 # Which module runs which kind. The kind is in the entry's data, where types cannot follow it.
@@ -52,8 +58,8 @@ KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
 
 
 # Kinds whose entries need more than a new version number when an older version wrote them.
-MIGRATIONS: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
-    EntryKind.LASTFM: lastfm_account.async_migrate_entry,
+MIGRATIONS: dict[EntryKind, MigratingEntryKindModule[Any]] = {
+    EntryKind.LASTFM: _LASTFM,
 }
 
 

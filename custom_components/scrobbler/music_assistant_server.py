@@ -7,7 +7,6 @@ sensors in ``music_assistant_sensor.py``.
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -39,7 +38,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: MusicAssistantConfigEnt
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> None:
     """Revoke the entry's long-lived token on the server (best effort)."""
     if (token := entry.data.get(CONF_TOKEN)) is None:
         return
@@ -79,13 +78,21 @@ TO_REDACT: Final = {
 
 
 def redact_host(data: Any, host: str) -> Any:
-    """Return ``data`` with every string that holds a URL of ``host`` redacted."""
+    """Return ``data`` with every string that holds a URL of ``host`` redacted.
+
+    ``host`` is a host as ``yarl`` parses it: lower case, an IPv6 address without brackets.
+    """
+    authority = f"//[{host}]" if ":" in host else f"//{host}"
+    return _redact_authority(data, authority)
+
+
+def _redact_authority(data: Any, authority: str) -> Any:
     if isinstance(data, str):
-        return REDACTED if f"//{host}" in data.lower() else data
+        return REDACTED if authority in data.lower() else data
     if isinstance(data, dict):
-        return {key: redact_host(value, host) for key, value in data.items()}
+        return {key: _redact_authority(value, authority) for key, value in data.items()}
     if isinstance(data, list | tuple):
-        return [redact_host(value, host) for value in data]
+        return [_redact_authority(value, authority) for value in data]
     return data
 
 
