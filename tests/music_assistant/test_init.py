@@ -5,9 +5,10 @@ from datetime import timedelta
 import logging
 from typing import Any
 
+from homeassistant.components import automation
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
@@ -15,8 +16,8 @@ from music_assistant_models.enums import EventType
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
     async_fire_time_changed,
+    async_mock_service,
 )
 
 from custom_components.scrobbler import music_assistant_connection
@@ -31,6 +32,7 @@ from tests.fakes.music_assistant_server import (
     MA_USERNAME,
     FakeMusicAssistantServer,
 )
+from tests.readme import readme_automation
 
 from .conftest import StateWrites, entity_id_of, ma_entry, settle, setup_ma_entry, shown, wait_for
 
@@ -124,46 +126,59 @@ async def test_token_rejected_at_setup(
     assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNKNOWN
 
 
-async def auth_failed_automation(hass: HomeAssistant, entity_id: str) -> list[Event]:
-    """Set up the README's automation on a connection sensor; return what it fired."""
+# The README documents this automation for a Last.fm account, and says it works the same on the
+# connection sensor of a Music Assistant server.
+README_AUTOMATION = "Last.fm needs attention"
+
+
+async def readme_automation_on(hass: HomeAssistant, entity_id: str) -> list[ServiceCall]:
+    """Set up the README's automation on a connection sensor; return the notifications it sent."""
+    notifications = async_mock_service(hass, "notify", "notify")
     assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "alias": "Music Assistant needs attention",
-                "triggers": [{"trigger": "state", "entity_id": entity_id, "to": "auth_failed"}],
-                "actions": [{"event": "ma_needs_attention"}],
-            }
-        },
+        hass, automation.DOMAIN, readme_automation(README_AUTOMATION, entity_id)
     )
-    return async_capture_events(hass, "ma_needs_attention")
+    return notifications
 
 
 @pytest.mark.usefixtures("fast_backoff")
-@pytest.mark.parametrize("restarted", [False, True])
-async def test_auth_failed_automation(
-    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, restarted: bool
+@pytest.mark.parametrize(("revoked", "notified"), [(True, 1), (False, 0)])
+async def test_readme_automation_fires_for_a_token_rejected_at_startup(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, revoked: bool, notified: int
 ) -> None:
+    """A real start: the entry sets the sensor before automations arm their triggers."""
+    # the entry and its sensor from before the restart
     entry = await setup_ma_entry(hass, ma_entry(ma_server))
     entity_id = entity_id_of(hass, CONNECTION)
-    if restarted:
-        # the token is rejected while Home Assistant is down: it starts with no state at all
-        assert await hass.config_entries.async_unload(entry.entry_id)
-        hass.states.async_remove(entity_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.states.async_remove(entity_id)
+    if revoked:  # while Home Assistant was down
         await ma_server.revoke_token(MA_TOKEN)
-        fired = await auth_failed_automation(hass, entity_id)
-        await setup_ma_entry(hass, entry)
-        assert entry.state is ConfigEntryState.LOADED
-    else:
-        fired = await auth_failed_automation(hass, entity_id)
-        await ma_server.revoke_token(MA_TOKEN)
-        connection = entry.runtime_data
-        await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
-    await hass.async_block_till_done()
 
-    assert hass.states.get(entity_id).state == "auth_failed"
-    assert len(fired) == 1
+    hass.set_state(CoreState.not_running)
+    notifications = await readme_automation_on(hass, entity_id)
+    await setup_ma_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(entity_id).state == ("auth_failed" if revoked else "connected")
+    assert notifications == []
+
+    await hass.async_start()
+    await hass.async_block_till_done()
+    assert len(notifications) == notified
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_readme_automation_fires_for_a_token_rejected_at_runtime(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    notifications = await readme_automation_on(hass, entity_id_of(hass, CONNECTION))
+    await hass.async_block_till_done()
+    assert notifications == []
+
+    await ma_server.revoke_token(MA_TOKEN)
+    await wait_for(lambda: entry.runtime_data.state is ConnectionState.AUTH_FAILED, "auth failed")
+    await hass.async_block_till_done()
+    assert len(notifications) == 1
 
 
 @pytest.mark.usefixtures("fast_backoff")
