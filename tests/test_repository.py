@@ -323,3 +323,16 @@ def test_platforms_set_parallel_updates() -> None:
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
 def test_json_files_are_valid(name: str) -> None:
     assert isinstance(_json(INTEGRATION / name), dict)
+
+
+def test_no_import_inside_a_function() -> None:
+    """Imports run when a module loads, never in the event loop (a blocking import)."""
+    late = [
+        f"{source.relative_to(INTEGRATION)}:{node.lineno}"
+        for source in sorted(INTEGRATION.glob("**/*.py"))
+        for function in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert late == []
