@@ -96,7 +96,8 @@ class MusicAssistantConnection:
         self.entry = entry
         self.url: str = entry.data[CONF_URL]
         self._token: str | None = entry.data.get(CONF_TOKEN)
-        self._session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])
+        # Home Assistant's shared session (one per TLS verification setting).
+        self.session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])
         self.state = ConnectionState.CONNECTING
         # The client of the current (or last) connection; its caches hold players and queues.
         self.client: MusicAssistantClient | None = None
@@ -171,7 +172,7 @@ class MusicAssistantConnection:
     # ------------------------------------------------------------------ lifecycle
     async def _async_open(self) -> MusicAssistantClient:
         """Open and authenticate a new client; close it again if that fails."""
-        client = TidyMusicAssistantClient(self.url, self._session, self._token)
+        client = TidyMusicAssistantClient(self.url, self.session, self._token)
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
                 await client.connect()

@@ -10,6 +10,7 @@ from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import CoreState, HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from music_assistant_models.enums import EventType
@@ -59,6 +60,9 @@ async def test_setup_and_unload(hass: HomeAssistant, ma_server: FakeMusicAssista
     assert state.attributes["server_version"] == "2.8.0"
     assert state.attributes["schema_version"] == 29
     assert state.attributes["options"] == ["connected", "connecting", "disconnected", "auth_failed"]
+    assert state.attributes["device_class"] == "enum"
+    # the connection uses Home Assistant's shared aiohttp session
+    assert entry.runtime_data.session is async_get_clientsession(hass)
     assert hass.states.get(entity_id_of(hass, NOW_PLAYING)) is not None
     assert ma_server.authenticated_clients == 1
     # start_listening asked for the initial state, once
