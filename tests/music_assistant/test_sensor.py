@@ -457,3 +457,17 @@ async def test_nothing_is_removed_when_the_server_does_not_list_its_players(
 
     assert player_device(hass, entry, "unlisted") is not None
     assert hass.states.get(now_playing(hass)).state == STATE_UNKNOWN
+
+
+async def test_artwork_uri_and_duration_are_not_recorded(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    """They change with every track; what was played (title, artist, album) is recorded."""
+    await start_playing(hass, ma_server, ma_loaded, [PINK_BREEZE])
+    state = hass.states.get(now_playing(hass))
+    assert state.state == PINK
+    # what the recorder leaves out of the states it stores
+    assert state.state_info is not None
+    unrecorded = state.state_info["unrecorded_attributes"]
+    assert {"image_url", "media_uri", "duration"} <= unrecorded
+    assert not {"title", "artist", "album", "playback_state"} & unrecorded
