@@ -4,6 +4,7 @@ from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import lastfm_account, music_assistant_server
@@ -46,9 +47,18 @@ class MigratingEntryKindModule[EntryT: ConfigEntry](EntryKindModule[EntryT], Pro
         """Bring an entry an older version wrote up to date (its version is set after)."""
 
 
-# Each module, checked against the protocol with the type of its entries.
+class DeviceRemovingEntryKindModule[EntryT: ConfigEntry](EntryKindModule[EntryT], Protocol):
+    """The module of a kind whose devices a user may delete (those it cannot tell are gone)."""
+
+    async def async_remove_config_entry_device(
+        self, hass: HomeAssistant, entry: EntryT, device: dr.DeviceEntry
+    ) -> bool:
+        """Tell whether the user may delete this device of an entry."""
+
+
+# Each module, checked against the protocols with the type of its entries.
 _LASTFM: MigratingEntryKindModule[LastfmConfigEntry] = lastfm_account
-_MUSIC_ASSISTANT: EntryKindModule[MusicAssistantConfigEntry] = music_assistant_server
+_MUSIC_ASSISTANT: DeviceRemovingEntryKindModule[MusicAssistantConfigEntry] = music_assistant_server
 
 # Which module runs which kind. The kind is in the entry's data, where types cannot follow it.
 KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
@@ -60,6 +70,11 @@ KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
 # Kinds whose entries need more than a new version number when an older version wrote them.
 MIGRATIONS: dict[EntryKind, MigratingEntryKindModule[Any]] = {
     EntryKind.LASTFM: _LASTFM,
+}
+
+# Kinds whose devices a user may delete; the devices of other kinds cannot be deleted.
+DEVICE_REMOVALS: dict[EntryKind, DeviceRemovingEntryKindModule[Any]] = {
+    EntryKind.MUSIC_ASSISTANT: _MUSIC_ASSISTANT,
 }
 
 

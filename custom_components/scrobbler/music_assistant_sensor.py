@@ -9,14 +9,14 @@ Each sensor subscribes to the connection itself once it is added to Home Assista
 """
 
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, override
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EntityCategory
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -356,6 +356,24 @@ def player_device_id(server: str, player_id: str) -> str:
     return f"{server}_{player_id}"
 
 
+def player_id_of_device(
+    entry: MusicAssistantConfigEntry, identifiers: Iterable[Iterable[str]]
+) -> str | None:
+    """Return the player of one of our player devices of an entry, by the device's identifiers.
+
+    None for any other device (the server's, another integration's).
+    """
+    prefix = player_device_id(server_id(entry), "")
+    return next(
+        (
+            identifier.removeprefix(prefix)
+            for domain, identifier in identifiers
+            if domain == DOMAIN and identifier.startswith(prefix)
+        ),
+        None,
+    )
+
+
 def now_playing_unique_id(server: str, player_id: str) -> str:
     """Return the unique id of a player's now-playing sensor."""
     return f"{server}_{player_id}_now_playing"
@@ -445,6 +463,11 @@ class PlayerSensors:
         """Listen to the connection: players are added once its initial state arrived."""
         self.entry.async_on_unload(self.connection.async_add_state_listener(self._async_on_state))
         self.entry.async_on_unload(
+            self.hass.bus.async_listen(
+                dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_on_device_removed
+            )
+        )
+        self.entry.async_on_unload(
             self.connection.async_add_event_listener(self._async_on_player_event, PLAYER_EVENTS)
         )
 
@@ -458,6 +481,17 @@ class PlayerSensors:
         """Follow the complete state of a (re)connected server."""
         if self.connection.state is ConnectionState.CONNECTED and self.loaded:
             self._async_sync_players()
+
+    @callback
+    def _async_on_device_removed(self, event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        """Forget the sensor of a player device that went (deleted by the user, for example).
+
+        The sensor went with it; the player gets a new one if it comes back.
+        """
+        if event.data["action"] != "remove":
+            return
+        if player_id := player_id_of_device(self.entry, event.data["device"]["identifiers"]):
+            self.sensors.pop(player_id, None)
 
     @callback
     def _async_on_player_event(self, event: MassEvent) -> None:
@@ -511,12 +545,11 @@ class PlayerSensors:
             return  # the server did not say which players it knows: remove nothing
         prefix = player_device_id(self.server_id, "")
         ours = {
-            identifier.removeprefix(prefix)
+            player_id
             for device in dr.async_entries_for_config_entry(
                 dr.async_get(self.hass), self.entry.entry_id
             )
-            for domain, identifier in device.identifiers
-            if domain == DOMAIN and identifier.startswith(prefix)
+            if (player_id := player_id_of_device(self.entry, device.identifiers)) is not None
         }
         for entity in er.async_entries_for_config_entry(
             er.async_get(self.hass), self.entry.entry_id

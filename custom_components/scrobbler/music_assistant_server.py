@@ -9,6 +9,7 @@ from typing import Any, Final
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from yarl import URL
@@ -16,7 +17,11 @@ from yarl import URL
 from . import music_assistant_sensor
 from .const import LOGGER
 from .music_assistant_api import MusicAssistantSetupError, async_revoke_token
-from .music_assistant_connection import MusicAssistantConfigEntry, MusicAssistantConnection
+from .music_assistant_connection import (
+    ConnectionState,
+    MusicAssistantConfigEntry,
+    MusicAssistantConnection,
+)
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -64,6 +69,25 @@ async def async_setup_sensors(
 ) -> None:
     """Add the sensors of a Music Assistant entry."""
     music_assistant_sensor.async_setup_sensors(hass, entry, async_add_entities)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: MusicAssistantConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete the device of a player the server does not have (now).
+
+    Devices of players the server may still know are kept at reconnection when its list of
+    player configurations may leave players out; the user can delete those. The device of a
+    player the server has, and the server's own device, stay.
+    """
+    connection = entry.runtime_data
+    player_id = music_assistant_sensor.player_id_of_device(entry, device.identifiers)
+    return (
+        player_id is not None
+        and connection.state is ConnectionState.CONNECTED
+        and connection.client is not None
+        and connection.client.players.get(player_id) is None
+    )
 
 
 # Keys redacted wherever they occur; any other string that names the server's host is too.

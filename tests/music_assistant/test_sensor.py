@@ -7,12 +7,14 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from music_assistant_models.enums import EventType, MediaType
 from music_assistant_models.errors import InvalidCommand
 from music_assistant_models.media_items import Track
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.scrobbler.const import DOMAIN
 from custom_components.scrobbler.music_assistant_connection import ConnectionState
@@ -471,3 +473,56 @@ async def test_artwork_uri_and_duration_are_not_recorded(
     unrecorded = state.state_info["unrecorded_attributes"]
     assert {"image_url", "media_uri", "duration"} <= unrecorded
     assert not {"title", "artist", "album", "playback_state"} & unrecorded
+
+
+async def delete_device(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry, device_id: str
+) -> bool:
+    """Delete a device of an entry as a user does in the device page; True if it went."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": device_id,
+        }
+    )
+    response = await client.receive_json()
+    return bool(response["success"])
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_user_deletes_the_device_of_a_player_the_server_does_not_have(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+) -> None:
+    """A server whose list may leave players out keeps their devices; a user may delete them."""
+    await ma_server.add_player("kitchen", "Kitchen")
+    await settle(hass, ma_loaded)
+    kitchen_sensor = now_playing(hass, "kitchen")
+    ma_server.player_configs_of_found_players_only = True
+    await ma_server.restart(players=[ma_server.players[RECORDED_PLAYER_ID]])
+    await wait_for(lambda: ma_loaded.runtime_data.state is ConnectionState.CONNECTED, "connected")
+    await settle(hass, ma_loaded)
+    kitchen = player_device(hass, ma_loaded, "kitchen")
+    assert kitchen is not None
+
+    living_room = player_device(hass, ma_loaded, RECORDED_PLAYER_ID)
+    server = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, MA_SERVER_ID), ma_loaded.entry_id
+    )
+    assert not await delete_device(hass, hass_ws_client, ma_loaded, living_room.id)
+    assert not await delete_device(hass, hass_ws_client, ma_loaded, server.id)
+    assert await delete_device(hass, hass_ws_client, ma_loaded, kitchen.id)
+    await hass.async_block_till_done()
+    assert player_device(hass, ma_loaded, "kitchen") is None
+    assert er.async_get(hass).async_get(kitchen_sensor) is None
+
+    # the player comes back: it gets a new device and sensor
+    await ma_server.add_player("kitchen", "Kitchen")
+    await settle(hass, ma_loaded)
+    assert player_device(hass, ma_loaded, "kitchen") is not None
+    assert hass.states.get(now_playing(hass, "kitchen")).state == STATE_UNKNOWN
