@@ -319,6 +319,19 @@ def test_quality_scale_cites_tests_that_exist() -> None:
     assert missing == []
 
 
+def test_no_import_inside_a_function() -> None:
+    """Imports run when a module loads, never in the event loop (a blocking import)."""
+    late = [
+        f"{source.relative_to(INTEGRATION)}:{node.lineno}"
+        for source in sorted(INTEGRATION.glob("**/*.py"))
+        for function in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert late == []
+
+
 def test_platforms_set_parallel_updates() -> None:
     """Each platform module says how many updates may run at once (quality scale)."""
     platforms = {p.value for p in Platform}
@@ -339,16 +352,3 @@ def test_platforms_set_parallel_updates() -> None:
 @pytest.mark.parametrize("name", ["strings.json", "icons.json", "translations/en.json"])
 def test_json_files_are_valid(name: str) -> None:
     assert isinstance(_json(INTEGRATION / name), dict)
-
-
-def test_no_import_inside_a_function() -> None:
-    """Imports run when a module loads, never in the event loop (a blocking import)."""
-    late = [
-        f"{source.relative_to(INTEGRATION)}:{node.lineno}"
-        for source in sorted(INTEGRATION.glob("**/*.py"))
-        for function in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
-        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
-        for node in ast.walk(function)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    ]
-    assert late == []
