@@ -327,12 +327,13 @@ class MusicAssistantConnection:
         """Return the ids of every player the server has a configuration of, found or not.
 
         After a restart the server lists a player only once it has found it again; its player
-        configurations name every player it knows, on the servers that list them all. Releases
-        differ here: some leave out the players it has not found again and those of providers
-        still loading, which would make every such player look removed. The list is trusted only
-        when it proves to be complete: it names an enabled player the server has not found (no
-        release that leaves players out lists one). None when it does not, or when the server
-        does not answer (a token without the scope to read player configurations).
+        configurations name every player it knows, on the servers that list them all (2.0 to
+        2.3, and the newest, asked for the unavailable ones too). Other releases leave out the
+        enabled players not found again and those of providers still loading, which would make
+        every such player look removed. The list is trusted only when it proves to be complete:
+        it names an enabled player the server has not found, which those releases never list.
+        None when it does not, or when the server does not answer (a token without the scope to
+        read player configurations).
         """
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
