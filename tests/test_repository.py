@@ -4,6 +4,7 @@ import ast
 import importlib.util
 import json
 from pathlib import Path
+import re
 import struct
 import subprocess
 from typing import Any
@@ -302,6 +303,34 @@ def test_quality_scale_lists_every_rule() -> None:
             assert status["comment"], rule
         else:
             assert status in {"done", "todo"}, rule
+
+
+def test_quality_scale_cites_tests_that_exist() -> None:
+    """Every test a rule names (``tests/x.py::test_a, test_b``) is defined in that file."""
+    text = (INTEGRATION / "quality_scale.yaml").read_text(encoding="utf-8")
+    cited: list[tuple[str, str]] = []
+    for match in re.finditer(r"(tests/[\w/]+\.py)::(.*?)(?=tests/|$)", text, re.DOTALL):
+        cited += [(match[1], name) for name in re.findall(r"\btest_\w+", match[2])]
+    assert len(cited) > 20
+    missing = [
+        f"{path}::{name}"
+        for path, name in cited
+        if not re.search(rf"^(async )?def {name}\(", (ROOT / path).read_text(), re.MULTILINE)
+    ]
+    assert missing == []
+
+
+def test_no_import_inside_a_function() -> None:
+    """Imports run when a module loads, never in the event loop (a blocking import)."""
+    late = [
+        f"{source.relative_to(INTEGRATION)}:{node.lineno}"
+        for source in sorted(INTEGRATION.glob("**/*.py"))
+        for function in ast.walk(ast.parse(source.read_text(encoding="utf-8")))
+        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    assert late == []
 
 
 def test_platforms_set_parallel_updates() -> None:

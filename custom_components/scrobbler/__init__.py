@@ -5,10 +5,10 @@ that sets it up (see ``kinds.py``).
 """
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
-from .kinds import MIGRATIONS, ScrobblerConfigEntry, kind_of
+from .kinds import DEVICE_REMOVALS, MIGRATIONS, ScrobblerConfigEntry, kind_of
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -22,8 +22,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) 
     """Bring an entry that an older version wrote up to date; refuse one of a newer version."""
     if entry.version > ENTRY_VERSION:
         return False
-    if (migrate := MIGRATIONS.get(EntryKind(entry.data[CONF_KIND]))) is not None:
-        await migrate(hass, entry)
+    if (module := MIGRATIONS.get(EntryKind(entry.data[CONF_KIND]))) is not None:
+        await module.async_migrate_entry(hass, entry)
     hass.config_entries.async_update_entry(
         entry, version=ENTRY_VERSION, minor_version=ENTRY_MINOR_VERSION
     )
@@ -38,3 +38,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -
 async def async_remove_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> None:
     """Clean up after a removed config entry (for example, revoke its token)."""
     await kind_of(entry).async_remove_entry(hass, entry)
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: ScrobblerConfigEntry, device_entry: dr.DeviceEntry
+) -> bool:
+    """Tell whether the user may delete a device (one its entry cannot tell is gone)."""
+    module = DEVICE_REMOVALS.get(EntryKind(entry.data[CONF_KIND]))
+    return module is not None and await module.async_remove_config_entry_device(
+        hass, entry, device_entry
+    )

@@ -1,10 +1,10 @@
 """The kinds of config entries, and the module that runs each of them."""
 
-from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from . import lastfm_account, music_assistant_server
@@ -40,9 +40,25 @@ class EntryKindModule[EntryT: ConfigEntry](Protocol):
         """Return diagnostics of an entry, secrets redacted."""
 
 
-# Each module, checked against the protocol with the type of its entries.
-_LASTFM: EntryKindModule[LastfmConfigEntry] = lastfm_account
-_MUSIC_ASSISTANT: EntryKindModule[MusicAssistantConfigEntry] = music_assistant_server
+class MigratingEntryKindModule[EntryT: ConfigEntry](EntryKindModule[EntryT], Protocol):
+    """The module of a kind whose entries need more than a new version number to migrate."""
+
+    async def async_migrate_entry(self, hass: HomeAssistant, entry: EntryT) -> None:
+        """Bring an entry an older version wrote up to date (its version is set after)."""
+
+
+class DeviceRemovingEntryKindModule[EntryT: ConfigEntry](EntryKindModule[EntryT], Protocol):
+    """The module of a kind whose devices a user may delete (those it cannot tell are gone)."""
+
+    async def async_remove_config_entry_device(
+        self, hass: HomeAssistant, entry: EntryT, device: dr.DeviceEntry
+    ) -> bool:
+        """Tell whether the user may delete this device of an entry."""
+
+
+# Each module, checked against the protocols with the type of its entries.
+_LASTFM: MigratingEntryKindModule[LastfmConfigEntry] = lastfm_account
+_MUSIC_ASSISTANT: DeviceRemovingEntryKindModule[MusicAssistantConfigEntry] = music_assistant_server
 
 # Which module runs which kind. The kind is in the entry's data, where types cannot follow it.
 KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
@@ -52,8 +68,13 @@ KIND_MODULES: dict[EntryKind, EntryKindModule[Any]] = {
 
 
 # Kinds whose entries need more than a new version number when an older version wrote them.
-MIGRATIONS: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
-    EntryKind.LASTFM: lastfm_account.async_migrate_entry,
+MIGRATIONS: dict[EntryKind, MigratingEntryKindModule[Any]] = {
+    EntryKind.LASTFM: _LASTFM,
+}
+
+# Kinds whose devices a user may delete; the devices of other kinds cannot be deleted.
+DEVICE_REMOVALS: dict[EntryKind, DeviceRemovingEntryKindModule[Any]] = {
+    EntryKind.MUSIC_ASSISTANT: _MUSIC_ASSISTANT,
 }
 
 

@@ -90,19 +90,20 @@ def token_rejected(err: BaseException) -> bool:
 class MusicAssistantConnection:
     """The connection of a Music Assistant entry, replaced by a new client after each drop."""
 
-    def __init__(self, hass: HomeAssistant, entry: ConfigEntry) -> None:
+    def __init__(self, hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> None:
         """Prepare a connection; nothing is opened yet."""
         self.hass = hass
         self.entry = entry
         self.url: str = entry.data[CONF_URL]
         self._token: str | None = entry.data.get(CONF_TOKEN)
-        self._session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])
+        # Home Assistant's shared session (one per TLS verification setting).
+        self.session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])
         self.state = ConnectionState.CONNECTING
         # The client of the current (or last) connection; its caches hold players and queues.
         self.client: MusicAssistantClient | None = None
         self.server_info: ServerInfoMessage | None = None
         # Every player the server knows (found or not since it started), as of the last
-        # connection; None when the server did not say.
+        # connection; None when the server did not say, or its list may leave players out.
         self.known_player_ids: frozenset[str] | None = None
         self._state_listeners: list[CALLBACK_TYPE] = []
         self._event_listeners: list[tuple[EventListener, tuple[EventType, ...]]] = []
@@ -111,6 +112,8 @@ class MusicAssistantConnection:
         self._queue_of_player: dict[str, str] = {}
         self._players_of_queue: dict[str, set[str]] = {}
         self._task: asyncio.Task[None] | None = None
+        # Cancels the timer that shows `connecting` during a slow reconnection attempt.
+        self._still_connecting: CALLBACK_TYPE | None = None
         self._unavailable_logged = False
         self._error_logged = False
 
@@ -125,7 +128,14 @@ class MusicAssistantConnection:
     def async_add_event_listener(
         self, listener: EventListener, event_types: tuple[EventType, ...]
     ) -> CALLBACK_TYPE:
-        """Call ``listener`` with every event of these types, whichever client gets it."""
+        """Call ``listener`` with every event of these types, whichever client gets it.
+
+        Only the types in ``EVENTS`` are subscribed to; a listener for another type would never
+        be called, so it is refused.
+        """
+        if unsubscribed := set(event_types) - set(EVENTS):
+            msg = f"The connection does not subscribe to {sorted(unsubscribed)}"
+            raise ValueError(msg)
         entry = (listener, event_types)
         self._event_listeners.append(entry)
         return lambda: self._event_listeners.remove(entry)
@@ -162,7 +172,7 @@ class MusicAssistantConnection:
     # ------------------------------------------------------------------ lifecycle
     async def _async_open(self) -> MusicAssistantClient:
         """Open and authenticate a new client; close it again if that fails."""
-        client = TidyMusicAssistantClient(self.url, self._session, self._token)
+        client = TidyMusicAssistantClient(self.url, self.session, self._token)
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
                 await client.connect()
@@ -205,6 +215,7 @@ class MusicAssistantConnection:
 
     async def async_stop(self) -> None:
         """Stop listening and close the connection; nothing is left running."""
+        self._async_cancel_connecting()
         if self._task is not None:
             self._task.cancel()
             try:
@@ -240,13 +251,19 @@ class MusicAssistantConnection:
             client = await self._async_guarded(self._async_reconnect(), default=None)
 
     async def _async_reconnect(self) -> MusicAssistantClient | None:
-        """Open and authenticate a new client; None when that failed."""
+        """Open and authenticate a new client; None when that failed.
+
+        An attempt that takes a while shows `connecting` until the server's initial state
+        arrived (or the attempt failed): the state changes only once more either way.
+        """
 
         @callback
         def show_connecting(_now: Any) -> None:
+            self._still_connecting = None
             self._set_state(ConnectionState.CONNECTING)
 
-        still_connecting = async_call_later(self.hass, CONNECTING_DELAY, show_connecting)
+        self._async_cancel_connecting()
+        self._still_connecting = async_call_later(self.hass, CONNECTING_DELAY, show_connecting)
         try:
             return await self._async_open()
         except (TimeoutError, *CLIENT_ERRORS) as err:
@@ -254,9 +271,16 @@ class MusicAssistantConnection:
                 self._async_auth_failed()
             else:
                 self._set_disconnected(str(err) or type(err).__name__)
-        finally:
-            still_connecting()
+        except BaseException:
+            self._async_cancel_connecting()
+            raise
         return None
+
+    @callback
+    def _async_cancel_connecting(self) -> None:
+        if self._still_connecting is not None:
+            self._still_connecting()
+            self._still_connecting = None
 
     @callback
     def _async_auth_failed(self) -> None:
@@ -303,7 +327,13 @@ class MusicAssistantConnection:
         """Return the ids of every player the server has a configuration of, found or not.
 
         After a restart the server lists a player only once it has found it again; its player
-        configurations name every player it knows. None when the server does not answer.
+        configurations name every player it knows, on the servers that list them all (2.0 to
+        2.3, and the newest, asked for the unavailable ones too). Other releases leave out the
+        enabled players not found again and those of providers still loading, which would make
+        every such player look removed. The list is trusted only when it proves to be complete:
+        it names an enabled player the server has not found, which those releases never list.
+        None when it does not, or when the server does not answer (a token without the scope to
+        read player configurations).
         """
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT):
@@ -311,9 +341,15 @@ class MusicAssistantConnection:
         except (TimeoutError, *CLIENT_ERRORS) as err:
             LOGGER.debug("Music Assistant at %s lists no player configurations: %r", self.url, err)
             return None
-        return frozenset(config.player_id for config in configs) | {
-            player.player_id for player in client.players
-        }
+        found = {player.player_id for player in client.players}
+        if not any(config.enabled and config.player_id not in found for config in configs):
+            LOGGER.debug(
+                "Music Assistant at %s lists no player it has not found: its list of player "
+                "configurations may leave players out",
+                self.url,
+            )
+            return None
+        return frozenset(config.player_id for config in configs) | found
 
     async def _async_start_listening(
         self, client: MusicAssistantClient, init_ready: asyncio.Event
@@ -368,6 +404,8 @@ class MusicAssistantConnection:
 
     @callback
     def _set_state(self, state: ConnectionState) -> None:
+        if state is not ConnectionState.CONNECTING:
+            self._async_cancel_connecting()
         if state is ConnectionState.CONNECTED and self._unavailable_logged:
             LOGGER.info("Music Assistant at %s is available again", self.url)
             self._unavailable_logged = False

@@ -8,13 +8,15 @@ change nothing visible, and no position ticks at all (a position would be derive
 Each sensor subscribes to the connection itself once it is added to Home Assistant.
 """
 
-from collections.abc import Mapping
+from abc import abstractmethod
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, override
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorEntityDescription
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EntityCategory
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -55,8 +57,9 @@ MAX_STATE_LENGTH: Final = 255
 SEPARATOR: Final = " \N{EN DASH} "
 
 # After a track change, the real server may send the previous track once more (~1.4 s later, the
-# queue index going back too): a return to the track shown before is held this long.
-SETTLE_TIME: Final = 5.0
+# queue index going back too): a return to the track shown before is held this long. Long enough
+# for the echo, short enough that going back to the previous track on purpose shows soon.
+SETTLE_TIME: Final = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +164,14 @@ class MusicAssistantSensor(SensorEntity):
 
     @override
     async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
         self.async_on_remove(self.connection.async_add_state_listener(self._async_refresh))
         self._async_refresh()
 
+    @abstractmethod
     @callback
     def _async_refresh(self) -> None:
         """Write the state if what a user sees has changed."""
-        raise NotImplementedError
 
 
 class ConnectionSensor(MusicAssistantSensor):
@@ -206,7 +210,13 @@ def track_of(visible: NowPlaying | None) -> tuple[str, Any] | None:
 
 
 class NowPlayingSensor(MusicAssistantSensor):
-    """What a Music Assistant player is playing: "Artist - Title" (with an en dash)."""
+    """What a Music Assistant player is playing: "Artist - Title" (with an en dash).
+
+    What changes with every track and only serves a card (artwork, URI, length) stays out of
+    the recorder; title, artist and album are recorded, for a history of what was played.
+    """
+
+    _unrecorded_attributes = frozenset({"duration", "image_url", "media_uri"})
 
     def __init__(
         self,
@@ -218,8 +228,10 @@ class NowPlayingSensor(MusicAssistantSensor):
         super().__init__(connection, NOW_PLAYING_DESCRIPTION)
         self.player_id = player.player_id
         self._attr_unique_id = now_playing_unique_id(self.server_id, player.player_id)
+        # The device of Home Assistant's Music Assistant integration the sensor joined, if any.
+        self.joined: dr.DeviceEntry | None = None
         if isinstance(device, dr.DeviceEntry):
-            self.device_entry = device
+            self.device_entry = self.joined = device
         else:
             self._attr_device_info = device
         self._shown: NowPlaying | None = None
@@ -238,8 +250,6 @@ class NowPlayingSensor(MusicAssistantSensor):
         )
         self.async_on_remove(self._async_cancel_settle)
         await super().async_added_to_hass()
-        if self.device_entry is not None and not self._attr_device_info:
-            async_remove_twin_device(self.hass, self.connection.entry, self.player_id)
 
     @callback
     def _async_on_event(self, event: MassEvent) -> None:
@@ -346,6 +356,24 @@ def player_device_id(server: str, player_id: str) -> str:
     return f"{server}_{player_id}"
 
 
+def player_id_of_device(
+    entry: MusicAssistantConfigEntry, identifiers: Iterable[Iterable[str]]
+) -> str | None:
+    """Return the player of one of our player devices of an entry, by the device's identifiers.
+
+    None for any other device (the server's, another integration's).
+    """
+    prefix = player_device_id(server_id(entry), "")
+    return next(
+        (
+            identifier.removeprefix(prefix)
+            for domain, identifier in identifiers
+            if domain == DOMAIN and identifier.startswith(prefix)
+        ),
+        None,
+    )
+
+
 def now_playing_unique_id(server: str, player_id: str) -> str:
     """Return the unique id of a player's now-playing sensor."""
     return f"{server}_{player_id}_now_playing"
@@ -386,15 +414,22 @@ def player_device(
 
 
 @callback
-def async_remove_twin_device(
-    hass: HomeAssistant, entry: MusicAssistantConfigEntry, player_id: str
+def async_join_device(
+    hass: HomeAssistant, entry: MusicAssistantConfigEntry, player_id: str, device: dr.DeviceEntry
 ) -> None:
-    """Remove our own device of a player whose sensor joined another device (once empty)."""
+    """Move a player's sensor (added or not, disabled or not) to another device; drop our own.
+
+    Our own device of the player is removed once it holds nothing else.
+    """
+    entities = er.async_get(hass)
+    unique_id = now_playing_unique_id(server_id(entry), player_id)
+    if (entity_id := entities.async_get_entity_id("sensor", DOMAIN, unique_id)) is not None:
+        entities.async_update_entity(entity_id, device_id=device.id)
     devices = dr.async_get(hass)
     identifier = (DOMAIN, player_device_id(server_id(entry), player_id))
     twin = devices.async_get_device_by_identifier(identifier, entry.entry_id)
     if twin is not None and not er.async_entries_for_device(
-        er.async_get(hass), twin.id, include_disabled_entities=True
+        entities, twin.id, include_disabled_entities=True
     ):
         devices.async_remove_device(twin.id)
 
@@ -428,23 +463,44 @@ class PlayerSensors:
         """Listen to the connection: players are added once its initial state arrived."""
         self.entry.async_on_unload(self.connection.async_add_state_listener(self._async_on_state))
         self.entry.async_on_unload(
+            self.hass.bus.async_listen(
+                dr.EVENT_DEVICE_REGISTRY_UPDATED, self._async_on_device_removed
+            )
+        )
+        self.entry.async_on_unload(
             self.connection.async_add_event_listener(self._async_on_player_event, PLAYER_EVENTS)
         )
+
+    @property
+    def loaded(self) -> bool:
+        """Tell whether the entry is loaded: nothing is added or removed once it unloads."""
+        return self.entry.state is ConfigEntryState.LOADED
 
     @callback
     def _async_on_state(self) -> None:
         """Follow the complete state of a (re)connected server."""
-        if self.connection.state is ConnectionState.CONNECTED:
+        if self.connection.state is ConnectionState.CONNECTED and self.loaded:
             self._async_sync_players()
+
+    @callback
+    def _async_on_device_removed(self, event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        """Forget the sensor of a player device that went (deleted by the user, for example).
+
+        The sensor went with it; the player gets a new one if it comes back.
+        """
+        if event.data["action"] != "remove":
+            return
+        if player_id := player_id_of_device(self.entry, event.data["device"]["identifiers"]):
+            self.sensors.pop(player_id, None)
 
     @callback
     def _async_on_player_event(self, event: MassEvent) -> None:
         """Add the sensor of a player shown for the first time; remove a removed player's."""
         player_id = event.object_id
-        if not player_id:
+        if not player_id or not self.loaded:
             return
         if event.event is EventType.PLAYER_REMOVED:
-            self._async_remove_player(player_id)
+            self._async_forget(player_id)
         elif player_id not in self.sensors:
             client = self.connection.client
             player = client.players.get(player_id) if client is not None else None
@@ -463,6 +519,8 @@ class PlayerSensors:
         ]
         for sensor in new:
             self.sensors[sensor.player_id] = sensor
+            if sensor.joined is not None:
+                async_join_device(self.hass, self.entry, sensor.player_id, sensor.joined)
         if new:
             self.async_add_entities(new)
 
@@ -485,29 +543,27 @@ class PlayerSensors:
         )
         if (known := self.connection.known_player_ids) is None:
             return  # the server did not say which players it knows: remove nothing
-        devices = dr.async_get(self.hass)
         prefix = player_device_id(self.server_id, "")
-        for device in dr.async_entries_for_config_entry(devices, self.entry.entry_id):
-            if any(
-                domain == DOMAIN
-                and identifier.startswith(prefix)
-                and identifier.removeprefix(prefix) not in known
-                for domain, identifier in device.identifiers
-            ):
-                devices.async_remove_device(device.id)
-        entities = er.async_get(self.hass)
-        for entity in er.async_entries_for_config_entry(entities, self.entry.entry_id):
+        ours = {
+            player_id
+            for device in dr.async_entries_for_config_entry(
+                dr.async_get(self.hass), self.entry.entry_id
+            )
+            if (player_id := player_id_of_device(self.entry, device.identifiers)) is not None
+        }
+        for entity in er.async_entries_for_config_entry(
+            er.async_get(self.hass), self.entry.entry_id
+        ):
             player_id = entity.unique_id.removeprefix(prefix).removesuffix("_now_playing")
-            if entity.unique_id == now_playing_unique_id(self.server_id, player_id) and (
-                player_id not in known
-            ):
-                entities.async_remove(entity.entity_id)
-        for player_id in [player_id for player_id in self.sensors if player_id not in known]:
-            del self.sensors[player_id]
+            if entity.unique_id == now_playing_unique_id(self.server_id, player_id):
+                ours.add(player_id)
+        ours.update(self.sensors)
+        for player_id in ours - known:
+            self._async_forget(player_id)
 
     @callback
-    def _async_remove_player(self, player_id: str) -> None:
-        """Remove the device and sensor of a player the server removed."""
+    def _async_forget(self, player_id: str) -> None:
+        """Remove the device and sensor of a player the server removed, or no longer knows."""
         self.sensors.pop(player_id, None)
         devices = dr.async_get(self.hass)
         identifier = (DOMAIN, player_device_id(self.server_id, player_id))

@@ -7,9 +7,9 @@ sensors in ``music_assistant_sensor.py``.
 from typing import Any, Final
 
 from homeassistant.components.diagnostics import REDACTED, async_redact_data
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_TOKEN, CONF_URL, CONF_VERIFY_SSL, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from yarl import URL
@@ -17,7 +17,11 @@ from yarl import URL
 from . import music_assistant_sensor
 from .const import LOGGER
 from .music_assistant_api import MusicAssistantSetupError, async_revoke_token
-from .music_assistant_connection import MusicAssistantConfigEntry, MusicAssistantConnection
+from .music_assistant_connection import (
+    ConnectionState,
+    MusicAssistantConfigEntry,
+    MusicAssistantConnection,
+)
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -39,7 +43,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: MusicAssistantConfigEnt
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> None:
     """Revoke the entry's long-lived token on the server (best effort)."""
     if (token := entry.data.get(CONF_TOKEN)) is None:
         return
@@ -67,6 +71,25 @@ async def async_setup_sensors(
     music_assistant_sensor.async_setup_sensors(hass, entry, async_add_entities)
 
 
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: MusicAssistantConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete the device of a player the server does not have (now).
+
+    Devices of players the server may still know are kept at reconnection when its list of
+    player configurations may leave players out; the user can delete those. The device of a
+    player the server has, and the server's own device, stay.
+    """
+    connection = entry.runtime_data
+    player_id = music_assistant_sensor.player_id_of_device(entry, device.identifiers)
+    return (
+        player_id is not None
+        and connection.state is ConnectionState.CONNECTED
+        and connection.client is not None
+        and connection.client.players.get(player_id) is None
+    )
+
+
 # Keys redacted wherever they occur; any other string that names the server's host is too.
 TO_REDACT: Final = {
     CONF_TOKEN,
@@ -79,13 +102,21 @@ TO_REDACT: Final = {
 
 
 def redact_host(data: Any, host: str) -> Any:
-    """Return ``data`` with every string that holds a URL of ``host`` redacted."""
+    """Return ``data`` with every string that holds a URL of ``host`` redacted.
+
+    ``host`` is a host as ``yarl`` parses it: lower case, an IPv6 address without brackets.
+    """
+    authority = f"//[{host}]" if ":" in host else f"//{host}"
+    return _redact_authority(data, authority)
+
+
+def _redact_authority(data: Any, authority: str) -> Any:
     if isinstance(data, str):
-        return REDACTED if f"//{host}" in data.lower() else data
+        return REDACTED if authority in data.lower() else data
     if isinstance(data, dict):
-        return {key: redact_host(value, host) for key, value in data.items()}
+        return {key: _redact_authority(value, authority) for key, value in data.items()}
     if isinstance(data, list | tuple):
-        return [redact_host(value, host) for value in data]
+        return [_redact_authority(value, authority) for value in data]
     return data
 
 

@@ -13,7 +13,9 @@ real server recorded in `tests/fixtures/music_assistant/` (schema 29, auth on):
   recorded) before anything else; the commands the client sends; unknown commands get error 12;
   events only to authenticated sockets. Below schema 28 there is no auth at all.
   `config/players` lists every player the server knows, found since its start or not (modelled
-  on the library's `PlayerConfig`; the recordings do not have it).
+  on the library's `PlayerConfig` and the newest server; the recordings do not have it). With
+  `player_configs_of_found_players_only` it leaves out the players not found since the start,
+  as some releases do (they also leave out the players of providers still loading).
 
 Test hooks drive players (`add_player`, `play`, `media_ready`, `next`, `advance`, ...), push any
 event (`emit`), drop connections without a close frame (`drop_connections`), go offline and
@@ -179,6 +181,8 @@ class FakeMusicAssistantServer:
         # every player the server has a configuration of (id -> name), found since it started
         # or not; only removing a player deletes its configuration
         self.player_configs: dict[str, str] = {}
+        # `config/players` lists only the players found since the start (some releases)
+        self.player_configs_of_found_players_only = False
         self.providers: list[ProviderInstance] = [
             ProviderInstance(
                 type=ProviderType.PLAYER,
@@ -702,6 +706,7 @@ class FakeMusicAssistantServer:
                 values={}, provider=PLAYER_PROVIDER, player_id=player_id, default_name=name
             )
             for player_id, name in self.player_configs.items()
+            if player_id in self.players or not self.player_configs_of_found_players_only
         ]
 
     async def _cmd_player(self, connection: _Connection, args: dict[str, Any]) -> Any:

@@ -1,11 +1,7 @@
 """A Last.fm entry at runtime: setup, polling, sensors and the state of the connection."""
 
-import ast
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-import re
 import time
-from typing import Any
 from urllib.parse import urlsplit
 
 from freezegun.api import FrozenDateTimeFactory
@@ -22,13 +18,13 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     async_mock_service,
 )
-import yaml
 
 from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
 from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.models import Scrobble, Track
 from custom_components.scrobbler.lastfm_coordinator import UPDATE_INTERVAL, LastfmConfigEntry
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, Failure, FakeLastfm
+from tests.readme import readme_automation
 
 from .conftest import approve_and_finish, start_flow, submit_api_account
 
@@ -365,15 +361,7 @@ async def test_unload_and_remove(
     assert hass.config_entries.async_get_entry(lastfm_entry.entry_id) is None
 
 
-def readme_automation() -> dict[str, Any]:
-    """Return the README's automation that tells when the session is rejected, as documented."""
-    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    found = re.search(
-        r"```yaml\n(automation:\n  - alias: \"Last.fm needs attention\".*?)```", readme, re.DOTALL
-    )
-    assert found is not None
-    config: dict[str, Any] = yaml.safe_load(found.group(1))
-    return config
+LASTFM_AUTOMATION = "Last.fm needs attention"
 
 
 @pytest.mark.parametrize(("revoked", "notified"), [(True, 1), (False, 0)])
@@ -387,7 +375,9 @@ async def test_readme_automation_fires_for_a_session_rejected_at_startup(
     """At startup the entry sets the sensor before automations listen; the README copes."""
     notifications = async_mock_service(hass, "notify", "notify")
     hass.set_state(CoreState.not_running)
-    assert await async_setup_component(hass, automation.DOMAIN, readme_automation())
+    assert await async_setup_component(
+        hass, automation.DOMAIN, readme_automation(LASTFM_AUTOMATION)
+    )
     if revoked:
         lastfm_server.revoke_session(lastfm_entry.data[CONF_SESSION_KEY])
     await set_up(hass, lastfm_entry)
@@ -406,7 +396,9 @@ async def test_readme_automation_fires_for_a_session_rejected_at_runtime(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     notifications = async_mock_service(hass, "notify", "notify")
-    assert await async_setup_component(hass, automation.DOMAIN, readme_automation())
+    assert await async_setup_component(
+        hass, automation.DOMAIN, readme_automation(LASTFM_AUTOMATION)
+    )
     await set_up(hass, lastfm_entry)
     await poll(hass, freezer)
     assert notifications == []
@@ -431,20 +423,3 @@ async def test_entity_ids_of_a_custom_server_carry_no_address(
     assert sorted(hass.states.async_entity_ids("sensor")) == sorted(
         [NOW_PLAYING, LAST_SCROBBLE, SCROBBLES, CONNECTION]
     )
-
-
-@pytest.mark.parametrize(
-    "module", ["lastfm_account.py", "lastfm_coordinator.py", "lastfm_sensor.py"]
-)
-def test_no_import_inside_a_function(module: str) -> None:
-    """Imports run when the module loads, never in the event loop (a blocking import)."""
-    source = Path(__file__).parents[2] / "custom_components" / "scrobbler" / module
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    late = [
-        f"{module}:{node.lineno}"
-        for function in ast.walk(tree)
-        if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
-        for node in ast.walk(function)
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    ]
-    assert late == []

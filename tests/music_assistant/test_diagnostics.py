@@ -16,6 +16,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.scrobbler.music_assistant_server import redact_host
 from tests.fakes.music_assistant_media import PINK_BREEZE, RECORDED_PLAYER_ID
 from tests.fakes.music_assistant_plugin import MaServerFactory
 from tests.fakes.music_assistant_recordings import Recording, RecordingReplay
@@ -130,3 +131,18 @@ async def test_diagnostics_redact_the_server_address(
     assert media["image_url"] == REDACTED
     assert media["custom_data"] == {"stream": REDACTED}
     assert "127.0.0.1" not in repr(diagnostics)
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("http://[FD00::1]:8095/imageproxy?path=cover.jpg", "fd00::1"),
+        ("http://MASS.local:8095/imageproxy?path=cover.jpg", "mass.local"),
+    ],
+)
+def test_the_server_address_is_redacted_also_as_ipv6(url: str, host: str) -> None:
+    data = {"image_url": url, "other": ["http://192.0.2.1/a.jpg", 1]}
+    assert redact_host(data, host) == {
+        "image_url": REDACTED,
+        "other": ["http://192.0.2.1/a.jpg", 1],
+    }

@@ -5,17 +5,20 @@ from datetime import timedelta
 import logging
 from typing import Any
 
+from homeassistant.components import automation
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import CONF_TOKEN, STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, ServiceCall, callback
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
+from music_assistant_models.enums import EventType
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
-    async_capture_events,
     async_fire_time_changed,
+    async_mock_service,
 )
 
 from custom_components.scrobbler import music_assistant_connection
@@ -30,6 +33,7 @@ from tests.fakes.music_assistant_server import (
     MA_USERNAME,
     FakeMusicAssistantServer,
 )
+from tests.readme import readme_automation
 
 from .conftest import StateWrites, entity_id_of, ma_entry, settle, setup_ma_entry, shown, wait_for
 
@@ -56,6 +60,9 @@ async def test_setup_and_unload(hass: HomeAssistant, ma_server: FakeMusicAssista
     assert state.attributes["server_version"] == "2.8.0"
     assert state.attributes["schema_version"] == 29
     assert state.attributes["options"] == ["connected", "connecting", "disconnected", "auth_failed"]
+    assert state.attributes["device_class"] == "enum"
+    # the connection uses Home Assistant's shared aiohttp session
+    assert entry.runtime_data.session is async_get_clientsession(hass)
     assert hass.states.get(entity_id_of(hass, NOW_PLAYING)) is not None
     assert ma_server.authenticated_clients == 1
     # start_listening asked for the initial state, once
@@ -123,46 +130,59 @@ async def test_token_rejected_at_setup(
     assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNKNOWN
 
 
-async def auth_failed_automation(hass: HomeAssistant, entity_id: str) -> list[Event]:
-    """Set up the README's automation on a connection sensor; return what it fired."""
+# The README documents this automation for a Last.fm account, and says it works the same on the
+# connection sensor of a Music Assistant server.
+README_AUTOMATION = "Last.fm needs attention"
+
+
+async def readme_automation_on(hass: HomeAssistant, entity_id: str) -> list[ServiceCall]:
+    """Set up the README's automation on a connection sensor; return the notifications it sent."""
+    notifications = async_mock_service(hass, "notify", "notify")
     assert await async_setup_component(
-        hass,
-        "automation",
-        {
-            "automation": {
-                "alias": "Music Assistant needs attention",
-                "triggers": [{"trigger": "state", "entity_id": entity_id, "to": "auth_failed"}],
-                "actions": [{"event": "ma_needs_attention"}],
-            }
-        },
+        hass, automation.DOMAIN, readme_automation(README_AUTOMATION, entity_id)
     )
-    return async_capture_events(hass, "ma_needs_attention")
+    return notifications
 
 
 @pytest.mark.usefixtures("fast_backoff")
-@pytest.mark.parametrize("restarted", [False, True])
-async def test_auth_failed_automation(
-    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, restarted: bool
+@pytest.mark.parametrize(("revoked", "notified"), [(True, 1), (False, 0)])
+async def test_readme_automation_fires_for_a_token_rejected_at_startup(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, revoked: bool, notified: int
 ) -> None:
+    """A real start: the entry sets the sensor before automations arm their triggers."""
+    # the entry and its sensor from before the restart
     entry = await setup_ma_entry(hass, ma_entry(ma_server))
     entity_id = entity_id_of(hass, CONNECTION)
-    if restarted:
-        # the token is rejected while Home Assistant is down: it starts with no state at all
-        assert await hass.config_entries.async_unload(entry.entry_id)
-        hass.states.async_remove(entity_id)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.states.async_remove(entity_id)
+    if revoked:  # while Home Assistant was down
         await ma_server.revoke_token(MA_TOKEN)
-        fired = await auth_failed_automation(hass, entity_id)
-        await setup_ma_entry(hass, entry)
-        assert entry.state is ConfigEntryState.LOADED
-    else:
-        fired = await auth_failed_automation(hass, entity_id)
-        await ma_server.revoke_token(MA_TOKEN)
-        connection = entry.runtime_data
-        await wait_for(lambda: connection.state is ConnectionState.AUTH_FAILED, "auth failed")
-    await hass.async_block_till_done()
 
-    assert hass.states.get(entity_id).state == "auth_failed"
-    assert len(fired) == 1
+    hass.set_state(CoreState.not_running)
+    notifications = await readme_automation_on(hass, entity_id)
+    await setup_ma_entry(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(entity_id).state == ("auth_failed" if revoked else "connected")
+    assert notifications == []
+
+    await hass.async_start()
+    await hass.async_block_till_done()
+    assert len(notifications) == notified
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_readme_automation_fires_for_a_token_rejected_at_runtime(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    notifications = await readme_automation_on(hass, entity_id_of(hass, CONNECTION))
+    await hass.async_block_till_done()
+    assert notifications == []
+
+    await ma_server.revoke_token(MA_TOKEN)
+    await wait_for(lambda: entry.runtime_data.state is ConnectionState.AUTH_FAILED, "auth failed")
+    await hass.async_block_till_done()
+    assert len(notifications) == 1
 
 
 @pytest.mark.usefixtures("fast_backoff")
@@ -219,8 +239,6 @@ async def test_reconnects_after_a_restart_with_new_players(
     await hass.async_block_till_done()
 
     assert connection_writes.values == ["disconnected", "connected"]
-    assert connection_writes.values[0] == "disconnected"
-    assert connection_writes.values[-1] == "connected"
     assert caplog.text.count("is unavailable") == 1
     assert caplog.text.count("is available again") == 1
     kitchen = hass.states.get(entity_id_of(hass, f"{MA_SERVER_ID}_kitchen_now_playing"))
@@ -229,8 +247,10 @@ async def test_reconnects_after_a_restart_with_new_players(
     # the player the server knows but has not found again keeps its sensor, unavailable
     assert hass.states.get(entity_id_of(hass, NOW_PLAYING)).state == STATE_UNAVAILABLE
 
-    # once the server forgot it (removed while nobody listened), its device goes too
+    # once the server forgot it (removed while nobody listened), its device goes too, when the
+    # server's list proves complete (it names a player it knows but has not found)
     del ma_server.player_configs[RECORDED_PLAYER_ID]
+    ma_server.player_configs["garage"] = "Garage"
     await ma_server.restart()
     await wait_for(lambda: connection_writes.values.count("connected") == 2, "reconnected")
     await hass.async_block_till_done()
@@ -428,26 +448,76 @@ async def test_an_unexpected_library_error_is_survived(
 
 
 @pytest.mark.usefixtures("fast_backoff")
+@pytest.mark.parametrize(
+    "slow_command",
+    [
+        "auth",  # the server hangs while signing in
+        "players/all",  # the socket is open and signed in; the initial state is slow to come
+    ],
+)
 async def test_a_slow_attempt_shows_connecting(
-    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    slow_command: str,
 ) -> None:
     connection = ma_loaded.runtime_data
     connection_writes = StateWrites(hass, entity_id_of(hass, CONNECTION))
-    ma_server.unanswered_commands.add("auth")  # the server hangs while signing in
+    ma_server.unanswered_commands.add(slow_command)
 
     ma_server.drop_connections()
     await wait_for(lambda: ma_server.connection_count == 2, "attempting")
-    await wait_for(lambda: [c["command"] for c in ma_server.commands].count("auth") == 2)
+    await wait_for(lambda: [c["command"] for c in ma_server.commands].count(slow_command) == 2)
     assert connection_writes.values == ["disconnected"]
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=CONNECTING_DELAY))
     await hass.async_block_till_done()
     assert connection_writes.values == ["disconnected", "connecting"]
 
-    ma_server.unanswered_commands.discard("auth")
-    # the socket drops while signing in: the attempt fails (the token was not rejected), and
-    # the next one succeeds
+    ma_server.unanswered_commands.discard(slow_command)
+    # the socket drops: the attempt fails (no token was rejected), and the next one succeeds
     ma_server.drop_connections()
     await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "connected")
     await hass.async_block_till_done()
     assert connection_writes.values == ["disconnected", "connecting", "disconnected", "connected"]
     assert hass.config_entries.flow.async_progress_by_handler(DOMAIN) == []
+
+
+async def test_a_player_added_during_unload_adds_nothing(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A player that arrives while the platforms unload gets no sensor that outlives them."""
+    config_entries = hass.config_entries
+    unload_platforms = config_entries.async_unload_platforms
+
+    async def player_arrives_first(entry: Any, platforms: Any) -> bool:
+        assert entry.state is ConfigEntryState.UNLOAD_IN_PROGRESS
+        await ma_server.add_player("kitchen", "Kitchen")
+        await settle(hass, ma_loaded)
+        return await unload_platforms(entry, platforms)
+
+    monkeypatch.setattr(config_entries, "async_unload_platforms", player_arrives_first)
+    assert await config_entries.async_unload(ma_loaded.entry_id)
+    monkeypatch.undo()
+    kitchen = f"{MA_SERVER_ID}_kitchen_now_playing"
+    assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, kitchen) is None
+
+    # the next setup adds it, once
+    await setup_ma_entry(hass, ma_loaded)
+    await settle(hass, ma_loaded)
+    assert hass.states.get(entity_id_of(hass, kitchen)).state == STATE_UNKNOWN
+    assert "does not generate unique IDs" not in caplog.text
+    assert "already exists" not in caplog.text
+    assert errors_of_ours(caplog) == []
+
+
+async def test_a_listener_of_an_event_type_not_subscribed_is_refused(
+    ma_loaded: MockConfigEntry,
+) -> None:
+    """The client is subscribed to the types the connection uses; others would never come."""
+    connection = ma_loaded.runtime_data
+    with pytest.raises(ValueError, match="media_item_played"):
+        connection.async_add_event_listener(lambda _event: None, (EventType.MEDIA_ITEM_PLAYED,))

@@ -7,12 +7,14 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntry
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from music_assistant_models.enums import EventType, MediaType
 from music_assistant_models.errors import InvalidCommand
 from music_assistant_models.media_items import Track
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
 from custom_components.scrobbler.const import DOMAIN
 from custom_components.scrobbler.music_assistant_connection import ConnectionState
@@ -182,9 +184,31 @@ async def setup_with_a_device_of(
 async def test_stale_player_devices_are_removed_at_setup(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
+    # the server knows a player it has not found (switched off): its list is complete
+    ma_server.player_configs["garage"] = "Garage"
     entry = await setup_with_a_device_of(hass, ma_server, "gone")
     assert player_device(hass, entry, "gone") is None
     assert player_device(hass, entry, RECORDED_PLAYER_ID) is not None
+
+
+@pytest.mark.parametrize("found_only", [False, True])
+async def test_a_list_that_may_leave_players_out_removes_nothing(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, found_only: bool
+) -> None:
+    """Some releases list only the players found since the start (and of loaded providers).
+
+    Right after the server restarts, a player not found again yet is missing from their list
+    although the server still knows it: a list that names no player the server has not found
+    proves nothing, and no device goes.
+    """
+    ma_server.player_configs["garage"] = "Garage"
+    ma_server.player_configs_of_found_players_only = found_only
+    entry = await setup_with_a_device_of(hass, ma_server, "garage")
+
+    assert player_device(hass, entry, "garage") is not None
+    assert entry.runtime_data.known_player_ids == (
+        None if found_only else {RECORDED_PLAYER_ID, "garage"}
+    )
 
 
 async def test_unavailable_player(
@@ -362,6 +386,25 @@ async def test_an_existing_sensor_moves_to_that_device_with_its_ids(
     assert hass.states.get(entity_id).state == STATE_UNKNOWN
 
 
+async def test_a_disabled_sensor_moves_to_that_device_and_leaves_no_empty_twin(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer
+) -> None:
+    entry = await setup_ma_entry(hass, ma_entry(ma_server))
+    entity_id = now_playing(hass)
+    entities = er.async_get(hass)
+    entities.async_update_entity(entity_id, disabled_by=er.RegistryEntryDisabler.USER)
+    twin = player_device(hass, entry, RECORDED_PLAYER_ID)
+    assert twin is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    device = ma_integration_device(hass)
+    await setup_ma_entry(hass, entry)
+
+    assert hass.states.get(entity_id) is None
+    assert entities.async_get(entity_id).device_id == device.id
+    assert dr.async_get(hass).async_get(twin.id) is None
+
+
 async def test_a_player_of_another_server_keeps_its_own_device(
     hass: HomeAssistant, ma_server: FakeMusicAssistantServer
 ) -> None:
@@ -395,6 +438,7 @@ async def test_a_removed_player_leaves_the_other_integrations_device(
     await ma_server.remove_player("kitchen")
     await settle(hass, entry)
     del ma_server.player_configs["bath"]
+    ma_server.player_configs["garage"] = "Garage"  # known, not found: the list is complete
     await ma_server.restart(players=[ma_server.players[RECORDED_PLAYER_ID]])
     await wait_for(lambda: entry.runtime_data.state is ConnectionState.CONNECTED, "connected")
     await hass.async_block_till_done()
@@ -415,3 +459,70 @@ async def test_nothing_is_removed_when_the_server_does_not_list_its_players(
 
     assert player_device(hass, entry, "unlisted") is not None
     assert hass.states.get(now_playing(hass)).state == STATE_UNKNOWN
+
+
+async def test_artwork_uri_and_duration_are_not_recorded(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, ma_loaded: MockConfigEntry
+) -> None:
+    """They change with every track; what was played (title, artist, album) is recorded."""
+    await start_playing(hass, ma_server, ma_loaded, [PINK_BREEZE])
+    state = hass.states.get(now_playing(hass))
+    assert state.state == PINK
+    # what the recorder leaves out of the states it stores
+    assert state.state_info is not None
+    unrecorded = state.state_info["unrecorded_attributes"]
+    assert {"image_url", "media_uri", "duration"} <= unrecorded
+    assert not {"title", "artist", "album", "playback_state"} & unrecorded
+
+
+async def delete_device(
+    hass: HomeAssistant, hass_ws_client: WebSocketGenerator, entry: MockConfigEntry, device_id: str
+) -> bool:
+    """Delete a device of an entry as a user does in the device page; True if it went."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "config/device_registry/remove_config_entry",
+            "config_entry_id": entry.entry_id,
+            "device_id": device_id,
+        }
+    )
+    response = await client.receive_json()
+    return bool(response["success"])
+
+
+@pytest.mark.usefixtures("fast_backoff")
+async def test_a_user_deletes_the_device_of_a_player_the_server_does_not_have(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    ma_server: FakeMusicAssistantServer,
+    ma_loaded: MockConfigEntry,
+) -> None:
+    """A server whose list may leave players out keeps their devices; a user may delete them."""
+    await ma_server.add_player("kitchen", "Kitchen")
+    await settle(hass, ma_loaded)
+    kitchen_sensor = now_playing(hass, "kitchen")
+    ma_server.player_configs_of_found_players_only = True
+    await ma_server.restart(players=[ma_server.players[RECORDED_PLAYER_ID]])
+    await wait_for(lambda: ma_loaded.runtime_data.state is ConnectionState.CONNECTED, "connected")
+    await settle(hass, ma_loaded)
+    kitchen = player_device(hass, ma_loaded, "kitchen")
+    assert kitchen is not None
+
+    living_room = player_device(hass, ma_loaded, RECORDED_PLAYER_ID)
+    server = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, MA_SERVER_ID), ma_loaded.entry_id
+    )
+    assert not await delete_device(hass, hass_ws_client, ma_loaded, living_room.id)
+    assert not await delete_device(hass, hass_ws_client, ma_loaded, server.id)
+    assert await delete_device(hass, hass_ws_client, ma_loaded, kitchen.id)
+    await hass.async_block_till_done()
+    assert player_device(hass, ma_loaded, "kitchen") is None
+    assert er.async_get(hass).async_get(kitchen_sensor) is None
+
+    # the player comes back: it gets a new device and sensor
+    await ma_server.add_player("kitchen", "Kitchen")
+    await settle(hass, ma_loaded)
+    assert player_device(hass, ma_loaded, "kitchen") is not None
+    assert hass.states.get(now_playing(hass, "kitchen")).state == STATE_UNKNOWN
