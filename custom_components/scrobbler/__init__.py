@@ -19,9 +19,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:
-    """Bring an entry that an older version wrote up to date; refuse one of a newer version."""
+    """Bring an entry that an older version wrote up to date; refuse one of a newer version.
+
+    Home Assistant calls this whenever the entry's version differs from the flow's, also for a
+    newer minor version (which a downgrade leaves): that entry loads as it is, its version
+    untouched, so that an upgrade later does not migrate its data a second time. A newer major
+    version is refused (Home Assistant refuses it before calling; this says so again).
+    """
     if entry.version > ENTRY_VERSION:
         return False
+    if (entry.version, entry.minor_version) >= (ENTRY_VERSION, ENTRY_MINOR_VERSION):
+        return True
     if (module := MIGRATIONS.get(EntryKind(entry.data[CONF_KIND]))) is not None:
         await module.async_migrate_entry(hass, entry)
     hass.config_entries.async_update_entry(

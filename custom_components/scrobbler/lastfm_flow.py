@@ -266,7 +266,7 @@ class LastfmFlow(ConfigFlow):
     _lastfm_approval: Approval | None = None
     _lastfm_task: asyncio.Task[None] | None = None
     # How the wait of the task ended, until the step reads it.
-    _lastfm_outcome: Session | Poll | LastfmError | None = None
+    _lastfm_outcome: Session | Poll | Exception | None = None
     _lastfm_session: Session | None = None
     # The form that shows errors of the approval, and its errors.
     _lastfm_form = "lastfm_api_key"
@@ -406,9 +406,7 @@ class LastfmFlow(ConfigFlow):
             self._lastfm_error = {CONF_API_ROOT: "lastfm_other_service"}
             submitted = None
         if submitted is not None:  # no approval for an account another entry has
-            self._lastfm_abort_if_other_entry(
-                unique_id_of(submitted[CONF_API_ROOT], entry.data[CONF_USERNAME])
-            )
+            self._lastfm_abort_if_other_entry(submitted)
         return await self._lastfm_async_approval_form(
             "lastfm_reconfigure",
             RECONFIGURE_CUSTOM_SCHEMA if custom else RECONFIGURE_SCHEMA,
@@ -417,12 +415,16 @@ class LastfmFlow(ConfigFlow):
             username=entry.data[CONF_USERNAME],
         )
 
-    def _lastfm_abort_if_other_entry(self, unique_id: str) -> None:
-        """Abort reconfiguring an entry onto the account of another entry."""
+    def _lastfm_abort_if_other_entry(self, data: Mapping[str, Any]) -> None:
+        """Abort reconfiguring an entry onto the account of another entry; name that account."""
+        username, api_root = data[CONF_USERNAME], data[CONF_API_ROOT]
+        unique_id = unique_id_of(api_root, username)
         other = self.hass.config_entries.async_entry_for_domain_unique_id(self.handler, unique_id)
         if other is not None and other.entry_id != self._get_reconfigure_entry().entry_id:
-            reason = "already_configured"
-            raise AbortFlow(reason)
+            service = service_name(data[CONF_SERVICE], api_root)
+            placeholders = {CONF_USERNAME: username, "service": service}
+            reason = "lastfm_already_configured"
+            raise AbortFlow(reason, placeholders)
 
     @callback
     @override
@@ -538,8 +540,10 @@ class LastfmFlow(ConfigFlow):
             if isinstance(outcome, Session):
                 self._lastfm_session = outcome
                 return self.async_external_step_done(next_step_id="lastfm_finish")
-            if isinstance(outcome, LastfmError):
-                self._lastfm_error = _errors_of(outcome)
+            if isinstance(outcome, Exception):
+                self._lastfm_error = (
+                    _errors_of(outcome) if isinstance(outcome, LastfmError) else {"base": "unknown"}
+                )
                 return self.async_external_step_done(next_step_id=self._lastfm_form)
             return self.async_external_step_done(next_step_id="lastfm_approve")
         if self._lastfm_task is None:
@@ -554,6 +558,9 @@ class LastfmFlow(ConfigFlow):
         try:
             self._lastfm_outcome = await approval.async_wait(self._lastfm_async_new_link)
         except LastfmError as err:
+            self._lastfm_outcome = err
+        except Exception as err:  # noqa: BLE001 - the flow must go on, whatever failed
+            LOGGER.exception("Unexpected error while waiting for the approval of a Last.fm account")
             self._lastfm_outcome = err
         with suppress(UnknownFlow):
             await self.hass.config_entries.flow.async_configure(self.flow_id)
@@ -633,7 +640,7 @@ class LastfmFlow(ConfigFlow):
                         "approved": session.name,
                     },
                 )
-            self._lastfm_abort_if_other_entry(unique_id)
+            self._lastfm_abort_if_other_entry(data)
             # Entity and device ids derive from the entry id: a new unique id leaves them be.
             # A title the user has changed stays.
             return self.async_update_reload_and_abort(
@@ -675,7 +682,8 @@ def _parse_api(user_input: Mapping[str, Any]) -> LastfmApi:
         auth_url = str(user_input.get(CONF_AUTH_URL, "")).strip()
         for key, url in ((CONF_API_ROOT, api_root), (CONF_AUTH_URL, auth_url)):
             parts = urlsplit(url)
-            if parts.scheme not in {"http", "https"} or not parts.netloc:
+            # No credentials in an address: they would be stored and shown in clear.
+            if parts.scheme not in {"http", "https"} or not parts.hostname or "@" in parts.netloc:
                 errors[key] = "invalid_url"
         service = custom_service(api_root, auth_url)
     errors |= _key_errors(service, user_input)

@@ -229,6 +229,26 @@ async def test_cancel_leaves_no_task(hass: HomeAssistant, lastfm_server: FakeLas
     assert not hass.config_entries.flow.async_progress()
 
 
+async def test_an_unexpected_error_while_waiting_goes_back_to_the_form(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Whatever fails in the wait, the dialog does not wait for ever: the form says so."""
+    flow_id = await start_flow(hass)
+    with patch(
+        "custom_components.scrobbler.lastfm_flow.LastfmClient.get_session",
+        side_effect=RuntimeError("boom"),
+    ):
+        result = await submit_api_account(hass, flow_id, lastfm_server)
+        assert result["type"] is FlowResultType.EXTERNAL_STEP
+        await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(flow_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "lastfm_api_key"
+    assert result["errors"] == {"base": "unknown"}
+    assert "Unexpected error while waiting for the approval" in caplog.text
+    hass.config_entries.flow.async_abort(flow_id)
+
+
 async def test_temporary_errors_while_polling_are_waited_out(
     hass: HomeAssistant, lastfm_server: FakeLastfm, mock_setup_entry: object
 ) -> None:
@@ -449,6 +469,13 @@ async def test_api_form_asks_for_a_server_only_for_another_server(
     )
     assert result["step_id"] == "lastfm_server"
     assert result["errors"] == {CONF_API_ROOT: "invalid_url", CONF_AUTH_URL: "invalid_url"}
+    assert not lastfm_server.requests
+    # Nor are credentials taken in an address (they would be stored in clear).
+    with_credentials = lastfm_server.api_root.replace("http://", "http://user:pass@")
+    result = await hass.config_entries.flow.async_configure(
+        flow_id, {CONF_API_ROOT: with_credentials, CONF_AUTH_URL: lastfm_server.auth_url}
+    )
+    assert result["errors"] == {CONF_API_ROOT: "invalid_url"}
     assert not lastfm_server.requests
 
     result = await hass.config_entries.flow.async_configure(

@@ -159,6 +159,19 @@ async def test_entry_of_a_newer_version_is_not_loaded(
     assert entry.version == 2
 
 
+async def test_entry_of_a_newer_minor_version_keeps_it(
+    hass: HomeAssistant, lastfm_server: FakeLastfm, entity_registry: er.EntityRegistry
+) -> None:
+    """After a downgrade, the entry loads as it is; an upgrade later migrates nothing again."""
+    entry = old_entry(hass, lastfm_server, USERNAME)
+    old_registry(hass, entry, entry.unique_id or "", USERNAME, "alice")
+    hass.config_entries.async_update_entry(entry, minor_version=ENTRY_MINOR_VERSION + 1)
+    before = registry_state(hass, entry)
+    assert await async_migrate_entry(hass, entry)
+    assert (entry.version, entry.minor_version) == (1, ENTRY_MINOR_VERSION + 1)
+    assert registry_state(hass, entry) == before
+
+
 async def test_migration_runs_once(
     hass: HomeAssistant, lastfm_server: FakeLastfm, entity_registry: er.EntityRegistry
 ) -> None:

@@ -4,7 +4,7 @@ from collections.abc import AsyncGenerator
 from urllib.parse import urlsplit
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
-from homeassistant.const import CONF_API_KEY
+from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -281,9 +281,13 @@ async def test_reconfigure_onto_an_account_already_configured(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], reconfigure_input(other_server)
     )
-    # Known before any approval: the user is the entry's.
+    # Known before any approval: the user is the entry's. The message names the account.
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "lastfm_already_configured"
+    assert result["description_placeholders"] == {
+        CONF_USERNAME: USERNAME,
+        "service": f"127.0.0.1:{urlsplit(other_server.api_root).port}",
+    }
     assert other_server.requests_of("auth.getToken") == []
     assert lastfm_entry.data == data
 
@@ -305,7 +309,7 @@ async def test_reconfigure_onto_an_account_added_while_approving(
     ).add_to_hass(hass)
     result = await approve_and_finish(hass, other_server, result["flow_id"])
     assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["reason"] == "lastfm_already_configured"
     assert lastfm_entry.data == data
 
 
