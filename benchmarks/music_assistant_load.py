@@ -124,6 +124,9 @@ class LoadServer(FakeMusicAssistantServer):
         self.events = 0
         self.tracks = 0  # new titles shown, over all players
         self.first_sent: dict[tuple[str, str], int] = {}
+        # when the burst of each player's latest step started to be sent
+        self.burst_started: dict[str, int] = {}
+        self._burst: str | None = None
         self._titles: dict[str, str | None] = {}
 
     def new_player(self, player_id: str = "", name: str = "") -> FakePlayer:
@@ -133,9 +136,16 @@ class LoadServer(FakeMusicAssistantServer):
         player.queue_elapsed_at = self.clock()
         return player
 
+    def begin_burst(self, player: str) -> None:
+        """Take the time the next events start to be sent as the start of a burst of ``player``."""
+        self._burst = player
+
     async def emit_all(self, events: Iterable[MassEvent]) -> None:
         """Send events, noting the time a player's title first changed to a new one."""
         for event in events:
+            if self._burst is not None:
+                self.burst_started[self._burst] = time.perf_counter_ns()
+                self._burst = None
             title = title_of(event)
             player = event.object_id
             if title is not None and player is not None and self._titles.get(player) != title:
@@ -153,7 +163,10 @@ class Writes:
     changed: int = 0  # the state (the value) changed
     attributes_only: int = 0  # the value stayed, attributes changed
     reported: int = 0  # written unchanged (EVENT_STATE_REPORTED)
+    # each new title: from the start of the burst that brought it to the state with it
     latencies_ns: list[int] = field(default_factory=list)
+    # each new title: from the first frame that carried it (maybe of an earlier step)
+    shown_ns: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -214,9 +227,10 @@ class Observer:
             writes.changed += 1
         title = read_title(new)
         if title is not None and read_title(old) != title:
-            sent = self.server.first_sent.get((player, title))
-            if sent is not None:
-                writes.latencies_ns.append(now - sent)
+            if (started := self.server.burst_started.get(player)) is not None:
+                writes.latencies_ns.append(now - started)
+            if (sent := self.server.first_sent.get((player, title))) is not None:
+                writes.shown_ns.append(now - sent)
 
     @callback
     def _reported(self, event: Event[Any]) -> None:
@@ -344,6 +358,7 @@ class Run:
                     "attributes_only": w.attributes_only,
                     "reported": w.reported,
                     "latencies_ns": w.latencies_ns,
+                    "shown_ns": w.shown_ns,
                 }
                 for name, w in self.writes.items()
             },
@@ -436,10 +451,12 @@ class Load:
                     remaining -= step
                     self.now += step
                     for pid in players:
+                        self.server.begin_burst(pid)
                         await self.server.advance(pid, step)
                         await self.settle()
                 continue
             for pid in players:
+                self.server.begin_burst(pid)
                 await self._step(pid, action, value)
                 await self.settle()
 

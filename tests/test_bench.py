@@ -242,10 +242,17 @@ def test_music_assistant_suite_at_one_player(tmp_path: Path) -> None:
             writes = runs[mode]["writes"][owner]
             assert writes["changed"] >= tracks, (mode, owner, writes)
             assert writes["latency_ms"]["count"] == tracks, (mode, owner, writes)
+            assert writes["shown_ms"]["count"] == tracks, (mode, owner, writes)
     assert runs["neither"]["writes"] == {"scrobbler": _no_writes(), "core": _no_writes()}
     assert runs["bare"]["writes"] == {}
     assert {row["owner"] for row in data["profile"]} == {"scrobbler", "core"}
 
 
 def _no_writes() -> dict[str, object]:
-    return {"changed": 0, "attributes_only": 0, "reported": 0, "latency_ms": None}
+    return {
+        "changed": 0,
+        "attributes_only": 0,
+        "reported": 0,
+        "latency_ms": None,
+        "shown_ms": None,
+    }
