@@ -280,6 +280,28 @@ def markdown_profile(rows: Sequence[dict[str, Any]], players: int, top: int) -> 
     return "\n".join(lines)
 
 
+def markdown_memory(memory: dict[str, list[dict[str, Any]]], players: int) -> str:
+    """Where each integration's memory per player went (tracemalloc, by file)."""
+    if players < 2:  # noqa: PLR2004 - a growth needs a second player
+        return "Memory by file: needs more than one player."
+    lines = [
+        (
+            f"tracemalloc in the same runs: the Python allocations still held after the "
+            f"{players} players played, by the file that made them, per player (the fake server "
+            "and the benchmark's own bookkeeping are in the same process)."
+        ),
+        "",
+        "| Integration | File | KiB per player |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {mode} | `{row['file']}` | {row['kib_per_player']:.2f} |"
+        for mode, rows in memory.items()
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
 def figures_of(results: Results) -> list[Figure]:
     """The rows of the plain report: the headline figures of each mode and player count."""
     figures: list[Figure] = []
@@ -327,11 +349,9 @@ def bench_load(settings: Settings) -> Report:
     ]
     results = Results(runs, sizes, repeat)
     largest = max(sizes)
-    profile = [
-        row
-        for mode in ALONE
-        for row in run_once(mode, largest, isolate=isolate, profile=True)["profile"]
-    ]
+    profiled = [run_once(mode, largest, isolate=isolate, profile=True) for mode in ALONE]
+    profile = [row for run in profiled for row in run["profile"]]
+    memory = {run["mode"]: run["memory"] for run in profiled}
     top = max(
         (sum(row["owner"] == owner for row in profile) for owner in ALONE.values()), default=0
     )
@@ -341,12 +361,15 @@ def bench_load(settings: Settings) -> Report:
         + markdown_table(results)
         + "\n\n"
         + markdown_profile(profile, largest, top)
+        + "\n\n"
+        + markdown_memory(memory, largest)
     )
     data = {
         "sizes": list(sizes),
         "repeat": repeat,
         "runs": [{**run, "writes": _without_samples(run["writes"])} for run in runs],
         "profile": profile,
+        "memory": memory,
     }
     return Report(figures_of(results), markdown, data)
 

@@ -29,6 +29,7 @@ import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 from typing import Any, Final
 from unittest.mock import patch
 
@@ -339,6 +340,7 @@ class Run:
     rss_all: int  # RSS after all players were added and played
     writes: dict[str, Writes]
     profile: list[dict[str, Any]] = field(default_factory=list)
+    memory: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The run as JSON data."""
@@ -363,6 +365,7 @@ class Run:
                 for name, w in self.writes.items()
             },
             "profile": self.profile,
+            "memory": self.memory,
         }
 
 
@@ -391,6 +394,8 @@ class Load:
         """Wait until every client handled every frame sent so far (and HA its jobs)."""
         for round_trip in self.round_trips:
             await round_trip()
+        # the fake logs every command; these round trips would grow its log with the players
+        self.server.commands.clear()
         if self.hass is not None:
             await self.hass.async_block_till_done()
 
@@ -512,6 +517,9 @@ async def measure(mode: Mode, players: int, *, profile: bool = False) -> Run:
         await load.connect()
         setup_s = time.perf_counter() - started
         rss_one = rss_bytes()
+        if profile:
+            tracemalloc.start()
+            before = tracemalloc.take_snapshot()
         await load.add_players(1, players - 1)
         load.watch_entities()
         if load.observer is not None:
@@ -529,6 +537,10 @@ async def measure(mode: Mode, players: int, *, profile: bool = False) -> Run:
             load.observer.stop()
         events, tracks = load.server.events - events, load.server.tracks - tracks
         rss_all = rss_bytes()
+        memory = []
+        if profile:
+            memory = memory_rows(before, tracemalloc.take_snapshot(), players)
+            tracemalloc.stop()
         await load.close()
     writes = load.observer.writes if load.observer is not None else {}
     return Run(
@@ -543,6 +555,7 @@ async def measure(mode: Mode, players: int, *, profile: bool = False) -> Run:
         rss_all=rss_all,
         writes={name.value: value for name, value in writes.items()},
         profile=profile_rows(profiler, events) if profiler is not None else [],
+        memory=memory,
     )
 
 
@@ -593,6 +606,36 @@ def profile_rows(
     for owner in PROFILED:
         kept += [row for row in rows if row["owner"] == owner][:top]
     return kept
+
+
+def memory_rows(
+    before: tracemalloc.Snapshot, after: tracemalloc.Snapshot, players: int, top: int = PROFILE_TOP
+) -> list[dict[str, Any]]:
+    """Where the memory of the added players went: Python allocations by file, per player."""
+    added = max(players - 1, 1)
+    stats = after.compare_to(before, "filename")
+    rows = [
+        {
+            "file": _short(stat.traceback[0].filename),
+            "kib_per_player": stat.size_diff / added / 1024,
+        }
+        for stat in stats[:top]
+    ]
+    rows.append(
+        {"file": "(all)", "kib_per_player": sum(stat.size_diff for stat in stats) / added / 1024}
+    )
+    return rows
+
+
+def _short(filename: str) -> str:
+    """A file name from its package or the project on (the standard library's by its name)."""
+    for marker in ("site-packages" + os.sep, str(ROOT) + os.sep):
+        if marker in filename:
+            return filename.rpartition(marker)[2]
+    return filename.rpartition(os.sep)[2]
+
+
+ROOT: Final = Path(__file__).resolve().parent.parent
 
 
 def main() -> None:
