@@ -43,6 +43,8 @@ from homeassistant.const import (
     CONF_VERIFY_SSL,
     EVENT_STATE_CHANGED,
     EVENT_STATE_REPORTED,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
 )
 from homeassistant.core import Event, HomeAssistant, State, callback
 from homeassistant.data_entry_flow import FlowResultType
@@ -131,7 +133,7 @@ class LoadServer(FakeMusicAssistantServer):
         self._titles: dict[str, str | None] = {}
 
     def new_player(self, player_id: str = "", name: str = "") -> FakePlayer:
-        """A player on the load's virtual clock, without the play-start flicker's pause."""
+        """A player on the load's virtual clock (the timestamps of its events are virtual)."""
         player = super().new_player(player_id, name)
         player.clock = self.clock
         player.queue_elapsed_at = self.clock()
@@ -177,7 +179,7 @@ class Writes:
 
 def ours_title(state: State) -> str | None:
     """The title a now-playing sensor shows."""
-    if state.state in ("unknown", "unavailable", ""):
+    if state.state in (STATE_UNKNOWN, STATE_UNAVAILABLE, ""):
         return None
     return state.state.rpartition(SEPARATOR)[2]
 
