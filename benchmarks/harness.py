@@ -1,7 +1,8 @@
 """The benchmark harness: a registry of benchmark functions, timing helpers and the report.
 
 A benchmark is a function of :class:`Settings` that returns a list of :class:`Figure` (the rows
-it reports), or a coroutine function doing so (it then runs in a fresh event loop of its own).
+it reports) or a :class:`Report` (rows, a Markdown table and data for ``results.json``), or a
+coroutine function doing so (it then runs in a fresh event loop of its own).
 Register it with ``@benchmark("area.name", "what it measures")`` in a module
 ``benchmarks/bench_*.py``; modules of that name are found and imported by ``script/bench``.
 
@@ -11,12 +12,17 @@ is the mean of its calls; a round trip is one call per sample. Figures are the m
 95th percentile (nearest rank) of the samples, and operations per second at their mean time
 (one after another). A benchmark that needs state brought back between calls (a fake's store)
 passes ``after=`` to :func:`time_awaits`; one that raises is reported as failed.
+
+The report is the rows of every benchmark, then the Markdown of those that have one; with
+``results`` given, :func:`run` also writes the figures and data of each benchmark to that JSON
+file (keeping the entries of benchmarks not run this time).
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 import gc
+import json
 import math
 import os
 from pathlib import Path
@@ -28,7 +34,8 @@ from typing import Any, Final, TextIO
 import aiohttp
 
 type Figures = list[Figure]
-type BenchmarkFunction = Callable[[Settings], Figures | Coroutine[Any, Any, Figures]]
+type Outcome = Figures | Report
+type BenchmarkFunction = Callable[[Settings], Outcome | Coroutine[Any, Any, Outcome]]
 
 REGISTRY: Final[dict[str, Benchmark]] = {}
 
@@ -45,6 +52,9 @@ class Settings:
     """How thoroughly to measure: ``quick`` runs each operation once (to prove the benchmarks)."""
 
     quick: bool = False
+    # Sizes and repetitions a benchmark of a load uses instead of its own (empty / 0: its own).
+    players: tuple[int, ...] = ()
+    repeat: int = 0
 
     def samples(self, full: int) -> int:
         """How many samples to take: ``full``, or one in quick mode."""
@@ -98,6 +108,15 @@ class Figure:
     per_second: float | None = None
     count: str = ""
     note: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a benchmark reports besides rows: a Markdown table and data for results.json."""
+
+    figures: Figures
+    markdown: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -193,10 +212,16 @@ async def time_awaits(
 # --- running and reporting ----------------------------------------------------------------
 
 
-def run(benchmarks: Iterable[Benchmark], settings: Settings, out: TextIO) -> int:
+def run(
+    benchmarks: Iterable[Benchmark],
+    settings: Settings,
+    out: TextIO,
+    results: Path | None = None,
+) -> int:
     """Run benchmarks in order and write the report; return 1 if any failed, else 0.
 
-    A benchmark that raises is reported as failed and the others still run.
+    A benchmark that raises is reported as failed and the others still run. ``results``: a
+    JSON file to write the figures and data of the benchmarks that ran to.
     """
     started = time.perf_counter()
     out.write(f"Scrobbler benchmarks{' (quick: one call each)' if settings.quick else ''}\n")
@@ -210,28 +235,68 @@ def run(benchmarks: Iterable[Benchmark], settings: Settings, out: TextIO) -> int
         f"{'per s':>10}  note\n"
     )
     failed = 0
+    reports: dict[str, Report] = {}
     for bench in benchmarks:
         out.write(f"{bench.name}: {bench.description}\n")
         out.flush()
         gc.collect()
         try:
-            figures = _figures_of(bench, settings)
+            report = _report_of(bench, settings)
         except Exception as err:  # noqa: BLE001 - a failed benchmark is reported, not fatal
             failed += 1
             out.write(f"  FAILED: {type(err).__name__}: {err}\n")
             continue
-        out.writelines(f"{_row(figure)}\n" for figure in figures)
+        reports[bench.name] = report
+        out.writelines(f"{_row(figure)}\n" for figure in report.figures)
+    for name, report in reports.items():
+        if report.markdown:
+            out.write(f"\n## {name}\n\n{report.markdown.rstrip()}\n")
+    if results is not None:
+        write_results(results, reports)
+        out.write(f"\nFigures written to {results}.\n")
     elapsed = time.perf_counter() - started
     summary = f"{failed} failed" if failed else "all done"
     out.write(f"\nFinished in {elapsed:.1f} s ({summary}).\n")
     return 1 if failed else 0
 
 
-def _figures_of(bench: Benchmark, settings: Settings) -> Figures:
+def _report_of(bench: Benchmark, settings: Settings) -> Report:
     result = bench.function(settings)
     if isinstance(result, Coroutine):
-        return asyncio.run(result)
-    return result
+        result = asyncio.run(result)
+    return result if isinstance(result, Report) else Report(result)
+
+
+def write_results(path: Path, reports: Mapping[str, Report]) -> None:
+    """Write the figures and data of benchmarks to a JSON file, keeping the other entries."""
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except OSError, ValueError:
+        previous = {}
+    entries = previous.get("benchmarks", {}) if isinstance(previous, dict) else {}
+    for name, report in reports.items():
+        entries[name] = {
+            "figures": [_figure_data(figure) for figure in report.figures],
+            "data": dict(report.data),
+        }
+    document = {"machine": machine_facts(), "benchmarks": dict(sorted(entries.items()))}
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+
+
+def _figure_data(figure: Figure) -> dict[str, Any]:
+    data = asdict(figure)
+    samples = figure.samples
+    data["samples"] = (
+        None
+        if samples is None
+        else {
+            "count": samples.count,
+            "median_us": samples.median_us,
+            "p95_us": samples.p95_us,
+            "per_second": samples.per_second,
+        }
+    )
+    return data
 
 
 def _row(figure: Figure) -> str:

@@ -3,6 +3,7 @@
 import asyncio
 from functools import partial
 import io
+import json
 import os
 from pathlib import Path
 import platform
@@ -14,6 +15,7 @@ from benchmarks.__main__ import load_benchmarks, main
 from benchmarks.harness import (
     Benchmark,
     Figure,
+    Report,
     Samples,
     Settings,
     benchmark,
@@ -50,7 +52,7 @@ def test_script_runs_every_registered_benchmark() -> None:
         capture_output=True,
         text=True,
         check=False,
-        timeout=50,
+        timeout=180,  # a guard against a hang, not a timed assertion
     )
     assert result.returncode == 0, result.stdout + result.stderr
     report = result.stdout
@@ -58,6 +60,7 @@ def test_script_runs_every_registered_benchmark() -> None:
     assert f"{os.cpu_count()} CPUs" in report
     names = [bench.name for bench in load_benchmarks()]
     assert {"lastfm.sign", "lastfm.round_trips", "lastfm.credentials"} <= set(names)
+    assert "music_assistant.load" in names
     for name in names:
         rows = rows_under(report, name)
         assert rows, f"{name} reported no figure"
@@ -168,3 +171,88 @@ def test_credentials_benchmark_in_process() -> None:
         "save_credentials()",
         "load_credentials()",
     ]
+
+
+def test_reports_print_markdown_and_results_keep_other_entries(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"benchmarks": {"t.old": {"figures": [], "data": {"x": 1}}}}))
+
+    def tabled(settings: Settings) -> Report:
+        return Report([Figure("a row", count="1")], "| a | b |\n|---|---|", {"runs": [1, 2]})
+
+    def plain(settings: Settings) -> list[Figure]:
+        return [Figure("timed", Samples((1000.0, 3000.0)))]
+
+    out = io.StringIO()
+    benches = [Benchmark("t.tabled", "a table", tabled), Benchmark("t.plain", "rows", plain)]
+    assert run(benches, QUICK, out, results) == 0
+    report = out.getvalue()
+    assert "\n## t.tabled\n\n| a | b |\n|---|---|\n" in report
+    assert "## t.plain" not in report
+    written = json.loads(results.read_text())
+    assert set(written["benchmarks"]) == {"t.old", "t.plain", "t.tabled"}
+    assert written["benchmarks"]["t.old"]["data"] == {"x": 1}
+    assert written["benchmarks"]["t.tabled"]["data"] == {"runs": [1, 2]}
+    [timed] = written["benchmarks"]["t.plain"]["figures"]
+    assert timed["samples"]["count"] == "2"
+    assert timed["samples"]["median_us"] == 2
+    assert written["machine"][0].startswith("Python ")
+
+
+def test_player_counts_must_be_positive() -> None:
+    for bad in ("0", "1,x", ""):
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--list", "--players", bad], io.StringIO())
+        assert exit_info.value.code == 2
+
+
+def test_music_assistant_suite_at_one_player(tmp_path: Path) -> None:
+    """The whole suite once: both integrations set up through their flows, one player each."""
+    results = tmp_path / "results.json"
+    result = subprocess.run(  # noqa: S603 - the project's own script, no shell
+        [ROOT / "script" / "bench", "--quick", "--only", "music_assistant", "--json", results],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,  # a guard against a hang, not a timed assertion
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = result.stdout
+    assert (
+        "| Figure | Players | Scrobbler | Core | Both | Neither (HA) | Bare client | Target |"
+        in (report)
+    )
+    assert "| State writes per played track | 1 |" in report
+    assert "| scrobbler | `music_assistant_sensor.py:" in report
+    assert "| core | `" in report
+    data = json.loads(results.read_text())["benchmarks"]["music_assistant.load"]["data"]
+    assert (data["sizes"], data["repeat"]) == ([1], 1)
+    runs = {run["mode"]: run for run in data["runs"]}
+    assert set(runs) == {"scrobbler", "core", "both", "neither", "bare"}
+    tracks = runs["neither"]["tracks"]
+    assert tracks == 5  # every track of the library shown once
+    assert all(run["tracks"] == tracks and run["events"] > tracks for run in runs.values())
+    # each integration saw every track change of its player, alone and together
+    for mode, owners in {
+        "scrobbler": ["scrobbler"],
+        "core": ["core"],
+        "both": ["scrobbler", "core"],
+    }.items():
+        for owner in owners:
+            writes = runs[mode]["writes"][owner]
+            assert writes["changed"] >= tracks, (mode, owner, writes)
+            assert writes["latency_ms"]["count"] == tracks, (mode, owner, writes)
+            assert writes["shown_ms"]["count"] == tracks, (mode, owner, writes)
+    assert runs["neither"]["writes"] == {"scrobbler": _no_writes(), "core": _no_writes()}
+    assert runs["bare"]["writes"] == {}
+    assert {row["owner"] for row in data["profile"]} == {"scrobbler", "core"}
+
+
+def _no_writes() -> dict[str, object]:
+    return {
+        "changed": 0,
+        "attributes_only": 0,
+        "reported": 0,
+        "latency_ms": None,
+        "shown_ms": None,
+    }
