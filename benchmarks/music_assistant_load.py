@@ -270,9 +270,7 @@ async def _flow_ours(hass: HomeAssistant, server: LoadServer) -> ConfigEntry:
     flow = await hass.config_entries.flow.async_configure(
         flow["flow_id"], {CONF_URL: server.url, CONF_VERIFY_SSL: False}
     )
-    flow = await hass.config_entries.flow.async_configure(
-        flow["flow_id"], {"next_step_id": "music_assistant_token"}
-    )
+    # The sign-in form takes a username and password or a long-lived token.
     flow = await hass.config_entries.flow.async_configure(flow["flow_id"], {CONF_TOKEN: MA_TOKEN})
     return _created(flow)
 
