@@ -18,6 +18,7 @@ from . import music_assistant_sensor
 from .const import LOGGER
 from .music_assistant_api import MusicAssistantSetupError, async_revoke_token
 from .music_assistant_connection import MusicAssistantConfigEntry, MusicAssistantConnection
+from .music_assistant_publisher import MusicAssistantPublisher
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -30,6 +31,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntr
     # Runs after the platforms are unloaded, and when the rest of the setup fails.
     entry.async_on_unload(connection.async_stop)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Unload callbacks run last first: the players are gone before the connection closes.
+    publisher = MusicAssistantPublisher(hass, connection)
+    publisher.async_start()
+    entry.async_on_unload(publisher.async_stop)
     connection.async_start()
     return True
 

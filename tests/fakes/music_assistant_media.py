@@ -243,6 +243,7 @@ class FakePlayer:
             album_artist_mbids=[],
             version=track.version,
             userid=self.user_id,
+            player_id=self.player_id,
         )
         self.last_report = report
         return report

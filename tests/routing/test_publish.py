@@ -1,0 +1,146 @@
+"""A Music Assistant entry publishes its players' playback on SIGNAL_PLAYBACK."""
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.scrobbler.music_assistant_connection import ConnectionState
+from custom_components.scrobbler.playback import SIGNAL_PLAYBACK, SourcePlayback
+from custom_components.scrobbler.scrobbling.models import PlaybackState
+from tests.fakes.music_assistant_media import (
+    PINK_BREEZE,
+    RECORDED_PLAYER_ID,
+    RECORDED_PLAYER_NAME,
+    SQUARE_NOON,
+)
+from tests.fakes.music_assistant_server import MA_USERNAME, FakeMusicAssistantServer
+from tests.music_assistant.conftest import ma_entry, settle, setup_ma_entry, wait_for
+
+
+class Published:
+    """Every playback sent on the signal."""
+
+    def __init__(self, hass: HomeAssistant) -> None:
+        """Start recording."""
+        self.all: list[SourcePlayback] = []
+
+        @callback
+        def record(playback: SourcePlayback) -> None:
+            self.all.append(playback)
+
+        self.stop = async_dispatcher_connect(hass, SIGNAL_PLAYBACK, record)
+
+    def of(self, player_id: str) -> list[SourcePlayback]:
+        """Return what was published of one player."""
+        return [playback for playback in self.all if playback.snapshot.player_id == player_id]
+
+
+@pytest.fixture
+async def published(hass: HomeAssistant) -> Published:
+    """Record what is published, from before any entry is set up."""
+    return Published(hass)
+
+
+async def loaded(hass: HomeAssistant, server: FakeMusicAssistantServer) -> MockConfigEntry:
+    return await setup_ma_entry(hass, ma_entry(server))
+
+
+async def test_playback_of_a_player(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, published: Published
+) -> None:
+    entry = await loaded(hass, ma_server)
+    # what the player does on connection: nothing yet
+    first = published.of(RECORDED_PLAYER_ID)[0]
+    assert first.server_entry_id == entry.entry_id
+    assert first.player_name == RECORDED_PLAYER_NAME
+    assert first.snapshot.state is PlaybackState.IDLE
+    assert not first.gone
+
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE, SQUARE_NOON])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, entry)
+    last = published.of(RECORDED_PLAYER_ID)[-1]
+    assert last.snapshot.state is PlaybackState.PLAYING
+    assert last.snapshot.track is not None
+    assert last.snapshot.track.title == "Pink Breeze"
+    assert last.snapshot.track.artist == "Harness Tones"
+    assert last.snapshot.uri == "library://track/1"
+    assert last.snapshot.monotonic is not None
+    # no report of the server yet: the user is unknown
+    assert last.user_id is None
+
+    # the progress report names the user; every later playback carries it
+    await ma_server.advance(RECORDED_PLAYER_ID, 31)
+    await ma_server.pause(RECORDED_PLAYER_ID)
+    await settle(hass, entry)
+    last = published.of(RECORDED_PLAYER_ID)[-1]
+    assert last.snapshot.state is PlaybackState.PAUSED
+    assert last.user_id == ma_server.users[MA_USERNAME].user_id
+    assert not any(playback.gone for playback in published.all)
+
+
+async def test_gone_on_a_drop_and_back_after(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    published: Published,
+    fast_backoff: None,
+) -> None:
+    entry = await loaded(hass, ma_server)
+    connection = entry.runtime_data
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await ma_server.media_ready(RECORDED_PLAYER_ID)
+    await settle(hass, entry)
+    count = len(published.all)
+
+    ma_server.drop_connections()
+    await wait_for(lambda: connection.state is not ConnectionState.CONNECTED, "dropped")
+    gone = [playback for playback in published.all[count:] if playback.gone]
+    assert [playback.snapshot.player_id for playback in gone] == [RECORDED_PLAYER_ID]
+    assert gone[0].player_name == RECORDED_PLAYER_NAME
+    assert gone[0].server_entry_id == entry.entry_id
+
+    # back: the player is published again, playing
+    await wait_for(lambda: connection.state is ConnectionState.CONNECTED, "reconnected")
+    last = published.of(RECORDED_PLAYER_ID)[-1]
+    assert not last.gone
+    assert last.snapshot.state is PlaybackState.PLAYING
+
+
+async def test_gone_on_unload_and_removal(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, published: Published
+) -> None:
+    entry = await loaded(hass, ma_server)
+    await ma_server.add_player("kitchen", "Kitchen")
+    await settle(hass, entry)
+    assert published.of("kitchen")
+
+    await ma_server.remove_player("kitchen")
+    await settle(hass, entry)
+    assert published.of("kitchen")[-1].gone
+    assert published.of("kitchen")[-1].player_name == "Kitchen"
+    kitchen = len(published.of("kitchen"))
+
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    gone = [playback for playback in published.all if playback.gone]
+    assert [playback.snapshot.player_id for playback in gone] == ["kitchen", RECORDED_PLAYER_ID]
+    # a player removed is not gone twice, nothing is published after the unload
+    assert len(published.of("kitchen")) == kitchen
+    count = len(published.all)
+    await ma_server.add_player("office", "Office")
+    await hass.async_block_till_done()
+    assert len(published.all) == count
+
+
+async def test_one_subscription_per_server(
+    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, published: Published
+) -> None:
+    entry = await loaded(hass, ma_server)
+    second = Published(hass)
+    await ma_server.play(RECORDED_PLAYER_ID, [PINK_BREEZE])
+    await settle(hass, entry)
+    # each listener gets the same playbacks, built once
+    assert second.all
+    assert published.all[-len(second.all) :] == second.all
+    assert len(entry.runtime_data._event_listeners) == 2  # the sensors' and the publisher's
