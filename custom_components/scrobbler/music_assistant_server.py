@@ -19,6 +19,7 @@ from .const import LOGGER
 from .music_assistant_api import MusicAssistantSetupError, async_revoke_token
 from .music_assistant_connection import MusicAssistantConfigEntry, MusicAssistantConnection
 from .music_assistant_publisher import MusicAssistantPublisher
+from .sources import async_server_removed
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -45,7 +46,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: MusicAssistantConfigEnt
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Revoke the entry's long-lived token on the server (best effort)."""
+    """Mark the sources of Last.fm accounts it fed; revoke its token on the server (best effort)."""
+    async_server_removed(hass, entry.entry_id)
     if (token := entry.data.get(CONF_TOKEN)) is None:
         return
     session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])
