@@ -60,8 +60,8 @@ PLAYBACK_EVENTS: Final = (
     EventType.QUEUE_TIME_UPDATED,
     EventType.MEDIA_ITEM_PLAYED,
 )
-# The only events the connection subscribes to.
-EVENTS: Final = PLAYBACK_EVENTS
+# The only events the connection subscribes to (the client refreshes its providers first).
+EVENTS: Final = (*PLAYBACK_EVENTS, EventType.PROVIDERS_UPDATED)
 
 type EventListener = Callable[[MassEvent], None]
 

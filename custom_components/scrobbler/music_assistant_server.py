@@ -19,6 +19,7 @@ from .const import LOGGER
 from .music_assistant_api import MusicAssistantSetupError, async_revoke_token
 from .music_assistant_connection import MusicAssistantConfigEntry, MusicAssistantConnection
 from .music_assistant_publisher import MusicAssistantPublisher
+from .music_assistant_scrobblers import async_delete_scrobbler_issues, async_watch_scrobblers
 from .sources import async_server_removed
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
@@ -36,6 +37,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntr
     publisher = MusicAssistantPublisher(hass, connection)
     publisher.async_start()
     entry.async_on_unload(publisher.async_stop)
+    for unsubscribe in async_watch_scrobblers(hass, connection):
+        entry.async_on_unload(unsubscribe)
     connection.async_start()
     return True
 
@@ -48,6 +51,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: MusicAssistantConfigEnt
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Mark the sources of Last.fm accounts it fed; revoke its token on the server (best effort)."""
     async_server_removed(hass, entry.entry_id)
+    async_delete_scrobbler_issues(hass, entry.entry_id)
     if (token := entry.data.get(CONF_TOKEN)) is None:
         return
     session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])

@@ -1,9 +1,38 @@
-"""Fix flows of the repair issues: a source whose Music Assistant server was removed."""
+"""The repair issues of this integration, and their fix flows.
 
+A source whose Music Assistant server was removed is fixed by removing the source.
+"""
+
+from collections.abc import Mapping
 from typing import Any, override
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+
+@callback
+def async_warn(
+    hass: HomeAssistant,
+    issue_id: str,
+    translation_key: str,
+    placeholders: dict[str, str],
+    fix_data: Mapping[str, str] | None = None,
+) -> None:
+    """Raise a warning issue; one with ``fix_data`` has a fix flow."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=fix_data is not None,
+        is_persistent=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=translation_key,
+        translation_placeholders=placeholders,
+        data=dict(fix_data) if fix_data is not None else None,
+    )
 
 
 class RemoveSourceFlow(ConfirmRepairFlow):

@@ -16,6 +16,7 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from .const import CONF_KIND, DOMAIN, EntryKind
 from .music_assistant_sensor import player_device_id, server_id
 from .playback import CONF_MA_USER, CONF_PLAYERS, CONF_SERVER_ENTRY_ID, SUBENTRY_SOURCE
+from .repairs import async_warn
 
 # The repair issue of a source whose Music Assistant entry was removed.
 ISSUE_SOURCE_SERVER_REMOVED: Final = "source_server_removed"
@@ -120,16 +121,12 @@ def async_check_sources(hass: HomeAssistant, entry: ConfigEntry) -> None:
         if hass.config_entries.async_get_entry(subentry.data[CONF_SERVER_ENTRY_ID]) is not None:
             ir.async_delete_issue(hass, DOMAIN, issue_id)
             continue
-        ir.async_create_issue(
+        async_warn(
             hass,
-            DOMAIN,
             issue_id,
-            is_fixable=True,
-            is_persistent=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key=ISSUE_SOURCE_SERVER_REMOVED,
-            translation_placeholders={"account": entry.title, "source": subentry.title},
-            data={"entry_id": entry.entry_id, "subentry_id": subentry_id},
+            ISSUE_SOURCE_SERVER_REMOVED,
+            {"account": entry.title, "source": subentry.title},
+            {"entry_id": entry.entry_id, "subentry_id": subentry_id},
         )
 
 

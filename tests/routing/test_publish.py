@@ -2,6 +2,7 @@
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from music_assistant_models.enums import EventType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -143,4 +144,10 @@ async def test_one_subscription_per_server(
     # each listener gets the same playbacks, built once
     assert second.all
     assert published.all[-len(second.all) :] == second.all
-    assert len(entry.runtime_data._event_listeners) == 2  # the sensors' and the publisher's
+    # one listener of the playback events on the connection, however many receive the signal
+    playback_listeners = [
+        listener
+        for listener, event_types in entry.runtime_data._event_listeners
+        if EventType.MEDIA_ITEM_PLAYED in event_types
+    ]
+    assert len(playback_listeners) == 1
