@@ -22,14 +22,24 @@ from .playback import CONF_MA_USER, CONF_PLAYERS, CONF_SERVER_ENTRY_ID
 from .sources import entries_of_kind, server_players, source_data, source_title, source_unique_id
 
 
+def choices(options: dict[str, str]) -> SelectSelector:
+    """Return a field that chooses any of ``options`` (value -> label)."""
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(value=value, label=label) for value, label in options.items()
+            ],
+            multiple=True,
+            mode=SelectSelectorMode.LIST,
+        )
+    )
+
+
 def players_schema(players: dict[str, str]) -> vol.Schema:
     """Return the form of a server's players (all when none is chosen) and a user."""
-    options = [SelectOptionDict(value=player, label=name) for player, name in players.items()]
     return vol.Schema(
         {
-            vol.Optional(CONF_PLAYERS, default=[]): SelectSelector(
-                SelectSelectorConfig(options=options, multiple=True, mode=SelectSelectorMode.LIST)
-            ),
+            vol.Optional(CONF_PLAYERS, default=[]): choices(players),
             vol.Optional(CONF_MA_USER): TextSelector(),
         }
     )

@@ -9,7 +9,12 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final
 
-from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigSubentry,
+    ConfigSubentryData,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
@@ -145,3 +150,78 @@ def async_account_removed(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Drop the repair issues of a removed account's sources."""
     for subentry_id in _sources(entry):
         ir.async_delete_issue(hass, DOMAIN, _issue_id(entry.entry_id, subentry_id))
+
+
+# The players offered when an account is added: "<server entry id>/<player id>"; a server
+# whose players are not known yet is offered whole, as "<server entry id>/".
+PLAYER_SEPARATOR: Final = "/"
+
+
+def offered_players(hass: HomeAssistant) -> dict[str, str]:
+    """Return every player of every Music Assistant entry, as a choice of a form."""
+    offered: dict[str, str] = {}
+    for server in entries_of_kind(hass, EntryKind.MUSIC_ASSISTANT):
+        players = server_players(hass, server)
+        if not players:
+            offered[f"{server.entry_id}{PLAYER_SEPARATOR}"] = f"All players of {server.title}"
+        for player_id, name in players.items():
+            offered[f"{server.entry_id}{PLAYER_SEPARATOR}{player_id}"] = f"{name} on {server.title}"
+    return offered
+
+
+def chosen_sources(hass: HomeAssistant, chosen: list[str]) -> list[ConfigSubentryData]:
+    """Return the sources of the players chosen among ``offered_players``.
+
+    A server whose players were all chosen is one source of all its players, also those
+    added later.
+    """
+    offered = offered_players(hass)
+    by_server: dict[str, set[str]] = {}
+    for choice in chosen:
+        if choice in offered:
+            server_entry_id, _, player_id = choice.partition(PLAYER_SEPARATOR)
+            by_server.setdefault(server_entry_id, set()).add(player_id)
+    sources: list[ConfigSubentryData] = []
+    for server_entry_id, players in by_server.items():
+        every = {
+            choice.partition(PLAYER_SEPARATOR)[2]
+            for choice in offered
+            if choice.partition(PLAYER_SEPARATOR)[0] == server_entry_id
+        }
+        data = source_data(server_entry_id, [] if players >= every else list(players), None)
+        sources.append(source_subentry(hass, data))
+    return sources
+
+
+def source_subentry(hass: HomeAssistant, data: dict[str, Any]) -> ConfigSubentryData:
+    """Return a source subentry with this data."""
+    return ConfigSubentryData(
+        data=data,
+        subentry_type=SUBENTRY_SOURCE,
+        title=source_title(hass, data),
+        unique_id=source_unique_id(data),
+    )
+
+
+@callback
+def async_add_server_to_accounts(
+    hass: HomeAssistant, server_entry_id: str, account_ids: list[str]
+) -> None:
+    """Make all players of a server a source of each of these accounts (unless it is one)."""
+    data = source_data(server_entry_id, [], None)
+    subentry = source_subentry(hass, data)
+    for account_id in account_ids:
+        account = hass.config_entries.async_get_entry(account_id)
+        if account is None or any(
+            existing.unique_id == subentry["unique_id"] for existing in account.subentries.values()
+        ):
+            continue
+        hass.config_entries.async_add_subentry(
+            account,
+            ConfigSubentry(
+                data=MappingProxyType(data),
+                subentry_type=SUBENTRY_SOURCE,
+                title=subentry["title"],
+                unique_id=subentry["unique_id"],
+            ),
+        )
