@@ -7,7 +7,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.scrobbler.playback import SUBENTRY_SOURCE
-from custom_components.scrobbler.sources import source_data, source_unique_id
+from custom_components.scrobbler.sources import source_data, source_subentry
 from tests.fakes.lastfm_server import FakeLastfm
 from tests.fakes.music_assistant_server import FakeMusicAssistantServer
 from tests.lastfm_integration.conftest import account_entry
@@ -17,16 +17,13 @@ __all__ = ["fast_backoff"]
 
 
 def source(
-    server_entry_id: str, players: list[str] | None = None, user: str | None = None
+    hass: HomeAssistant,
+    server_entry_id: str,
+    players: list[str] | None = None,
+    user: str | None = None,
 ) -> ConfigSubentryData:
     """Return the subentry data of a source."""
-    data = source_data(server_entry_id, players or [], user)
-    return ConfigSubentryData(
-        data=data,
-        subentry_type=SUBENTRY_SOURCE,
-        title="A source",
-        unique_id=source_unique_id(data),
-    )
+    return source_subentry(hass, source_data(server_entry_id, players or [], user))
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ async def test_a_removed_server_is_repaired_by_removing_its_source(
 ) -> None:
     assert await async_setup_component(hass, "repairs", {})
     server = await setup_ma_entry(hass, ma_entry(ma_server))
-    entry = account_entry(lastfm_server, subentries=[source(server.entry_id, ["kitchen"])])
+    entry = account_entry(lastfm_server, subentries=[source(hass, server.entry_id, ["kitchen"])])
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
@@ -84,7 +84,10 @@ async def test_a_removed_server_is_repaired_by_removing_its_source(
     assert issue is not None
     assert issue.translation_key == "source_server_removed"
     assert issue.is_fixable
-    assert issue.translation_placeholders == {"account": entry.title, "source": "A source"}
+    assert issue.translation_placeholders == {
+        "account": entry.title,
+        "source": "kitchen on Music Assistant 127.0.0.1",
+    }
     # not dropped silently: the source stays until the user removes it
     assert entry.subentries
 
@@ -106,7 +109,7 @@ async def set_up_with_a_source_of_no_server(
     hass: HomeAssistant, lastfm_server: FakeLastfm
 ) -> tuple[MockConfigEntry, str]:
     """Set an account up whose source names a server entry that does not exist."""
-    entry = account_entry(lastfm_server, subentries=[source("gone")])
+    entry = account_entry(lastfm_server, subentries=[source(hass, "gone")])
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
