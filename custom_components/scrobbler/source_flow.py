@@ -5,6 +5,7 @@ A source is a config subentry of a Last.fm entry. The flow asks which Music Assi
 later) and, optionally, the Music Assistant user whose plays count.
 """
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryFlow, SubentryFlowResult
@@ -61,7 +62,7 @@ class SourceSubentryFlow(ConfigSubentryFlow):
         return await self._async_step_server(user_input, self._get_reconfigure_subentry().data)
 
     async def _async_step_server(
-        self, user_input: dict[str, Any] | None, current: Any
+        self, user_input: dict[str, Any] | None, current: Mapping[str, Any]
     ) -> SubentryFlowResult:
         servers = {
             entry.entry_id: entry.title
@@ -92,7 +93,9 @@ class SourceSubentryFlow(ConfigSubentryFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> SubentryFlowResult:
         """Choose the players (none: all of them) and, optionally, a user."""
-        server = self.hass.config_entries.async_get_known_entry(self._server_entry_id)
+        server = self.hass.config_entries.async_get_entry(self._server_entry_id)
+        if server is None:  # deleted while this flow was open
+            return self.async_abort(reason="no_music_assistant")
         reconfiguring = self.source == SOURCE_RECONFIGURE
         if user_input is not None:
             data = source_data(

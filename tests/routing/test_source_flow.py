@@ -175,3 +175,17 @@ async def test_reconfigure_a_source(
         result["flow_id"], {CONF_MA_USER: "u2"}
     )
     assert result["reason"] == "reconfigure_successful"
+
+
+async def test_the_server_deleted_while_choosing_players(
+    hass: HomeAssistant, lastfm_account: MockConfigEntry, ma_server: FakeMusicAssistantServer
+) -> None:
+    server = ma_entry(ma_server)
+    server.add_to_hass(hass)
+    result = await start_source_flow(hass, lastfm_account)
+    assert result["step_id"] == "players"
+    await hass.config_entries.async_remove(server.entry_id)
+    result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_music_assistant"
+    assert not lastfm_account.subentries
