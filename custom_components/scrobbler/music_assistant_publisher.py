@@ -51,6 +51,8 @@ class MusicAssistantPublisher:
         self._players: dict[str, str] = {}
         # The Music Assistant user of each player (its queue), from its last report.
         self._users: dict[str, str] = {}
+        # The media URIs each player played last and plays now (a report may come late).
+        self._uris: dict[str, tuple[str | None, str | None]] = {}
         self._unsubscribe: list[CALLBACK_TYPE] = []
 
     @callback
@@ -104,7 +106,11 @@ class MusicAssistantPublisher:
 
     @callback
     def _async_on_report(self, event: MassEvent) -> None:
-        """Remember the user of the player (queue) a report is about."""
+        """Remember the user of the players a report is about.
+
+        Newer servers name the player (the queue); older ones only the item: then the players
+        that play it, or played it last, are meant.
+        """
         if not isinstance(event.data, dict):
             return
         try:
@@ -112,9 +118,13 @@ class MusicAssistantPublisher:
         except (MusicAssistantError, ValueError, TypeError, KeyError) as err:
             LOGGER.debug("Unreadable media_item_played report: %r", err)
             return
-        if report.player_id is None or report.userid is None:
+        if report.userid is None:
             return
-        for player_id in {report.player_id} | self.connection.players_of_queue(report.player_id):
+        if report.player_id is not None:
+            players = {report.player_id} | self.connection.players_of_queue(report.player_id)
+        else:
+            players = {player_id for player_id, uris in self._uris.items() if report.uri in uris}
+        for player_id in players:
             self._users[player_id] = report.userid
 
     @callback
@@ -130,6 +140,9 @@ class MusicAssistantPublisher:
         if snapshot is None:
             return
         self._players[player.player_id] = player.name
+        uris = self._uris.get(player.player_id, (None, None))
+        if snapshot.uri is not None and snapshot.uri != uris[1]:
+            self._uris[player.player_id] = (uris[1], snapshot.uri)
         self._async_send(snapshot, player.name)
 
     @callback
@@ -138,6 +151,7 @@ class MusicAssistantPublisher:
         if (name := self._players.pop(player_id, None)) is None:
             return
         self._adapter.forget(player_id)
+        self._uris.pop(player_id, None)
         snapshot = PlaybackSnapshot(
             player_id, self._wall_clock(), PlaybackState.IDLE, monotonic=self.hass.loop.time()
         )

@@ -243,7 +243,6 @@ class FakePlayer:
             album_artist_mbids=[],
             version=track.version,
             userid=self.user_id,
-            player_id=self.player_id,
         )
         self.last_report = report
         return report

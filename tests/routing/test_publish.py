@@ -15,7 +15,9 @@ from tests.fakes.music_assistant_media import (
     RECORDED_PLAYER_NAME,
     SQUARE_NOON,
 )
-from tests.fakes.music_assistant_server import MA_USERNAME, FakeMusicAssistantServer
+from tests.fakes.music_assistant_plugin import MaServerFactory
+from tests.fakes.music_assistant_recordings import Recording, RecordingReplay
+from tests.fakes.music_assistant_server import MA_TOKEN, MA_USERNAME, FakeMusicAssistantServer
 from tests.music_assistant.conftest import ma_entry, settle, setup_ma_entry, wait_for
 
 
@@ -41,6 +43,12 @@ class Published:
 async def published(hass: HomeAssistant) -> Published:
     """Record what is published, from before any entry is set up."""
     return Published(hass)
+
+
+@pytest.fixture
+async def kitchen(published: Published, ma_with_kitchen: MockConfigEntry) -> MockConfigEntry:
+    """The loaded entry of the fake server with a player `kitchen`, published from the start."""
+    return ma_with_kitchen
 
 
 async def loaded(hass: HomeAssistant, server: FakeMusicAssistantServer) -> MockConfigEntry:
@@ -109,25 +117,25 @@ async def test_gone_on_a_drop_and_back_after(
 
 
 async def test_gone_on_unload_and_removal(
-    hass: HomeAssistant, ma_server: FakeMusicAssistantServer, published: Published
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    published: Published,
+    kitchen: MockConfigEntry,
 ) -> None:
-    entry = await loaded(hass, ma_server)
-    await ma_server.add_player("kitchen", "Kitchen")
-    await settle(hass, entry)
     assert published.of("kitchen")
 
     await ma_server.remove_player("kitchen")
-    await settle(hass, entry)
+    await settle(hass, kitchen)
     assert published.of("kitchen")[-1].gone
     assert published.of("kitchen")[-1].player_name == "Kitchen"
-    kitchen = len(published.of("kitchen"))
+    published_of_kitchen = len(published.of("kitchen"))
 
-    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_unload(kitchen.entry_id)
     await hass.async_block_till_done()
     gone = [playback for playback in published.all if playback.gone]
     assert [playback.snapshot.player_id for playback in gone] == ["kitchen", RECORDED_PLAYER_ID]
     # a player removed is not gone twice, nothing is published after the unload
-    assert len(published.of("kitchen")) == kitchen
+    assert len(published.of("kitchen")) == published_of_kitchen
     count = len(published.all)
     await ma_server.add_player("office", "Office")
     await hass.async_block_till_done()
@@ -151,3 +159,62 @@ async def test_one_subscription_per_server(
         if EventType.MEDIA_ITEM_PLAYED in event_types
     ]
     assert len(playback_listeners) == 1
+
+
+async def test_a_recording_of_the_real_server(
+    hass: HomeAssistant, ma_server_factory: MaServerFactory, published: Published
+) -> None:
+    """The frames of a real server: its tracks are published, with the user of the plays."""
+    server = await ma_server_factory()
+    server.create_token(MA_USERNAME, "Scrobbler tests", token=MA_TOKEN)
+    recording = Recording("skip")
+    entry = await setup_ma_entry(hass, ma_entry(server))
+    await RecordingReplay(server, recording).replay_all()
+    await settle(hass, entry)
+
+    users = {
+        event["data"]["userid"]
+        for event in recording.events()
+        if event["event"] == "media_item_played"
+    }
+    (user,) = users
+    titles = [
+        playback.snapshot.track.title
+        for playback in published.of(RECORDED_PLAYER_ID)
+        if playback.snapshot.track is not None and playback.snapshot.state is PlaybackState.PLAYING
+    ]
+    assert list(dict.fromkeys(titles)) == ["Sine at Dawn", "127 Hertz", "Port 8095"]
+    # the user is known from the first report of the server on
+    first_report = next(
+        index
+        for index, playback in enumerate(published.of(RECORDED_PLAYER_ID))
+        if playback.user_id is not None
+    )
+    assert {playback.user_id for playback in published.of(RECORDED_PLAYER_ID)[first_report:]} == {
+        user
+    }
+
+
+async def test_a_report_that_names_its_player(
+    hass: HomeAssistant,
+    ma_server: FakeMusicAssistantServer,
+    published: Published,
+    kitchen: MockConfigEntry,
+) -> None:
+    """Newer servers name the player (its queue) in a report: that player's user it is."""
+    report = {
+        "uri": "library://track/elsewhere",
+        "media_type": "track",
+        "name": "Elsewhere",
+        "duration": 200,
+        "seconds_played": 40,
+        "fully_played": False,
+        "is_playing": True,
+        "userid": "u9",
+        "player_id": "kitchen",
+    }
+    await ma_server.emit(EventType.MEDIA_ITEM_PLAYED, report["uri"], report)
+    await ma_server.set_available("kitchen", available=False)
+    await settle(hass, kitchen)
+    assert published.of("kitchen")[-1].user_id == "u9"
+    assert all(playback.user_id is None for playback in published.of(RECORDED_PLAYER_ID))
