@@ -6,7 +6,8 @@ every event of a player or of the queue it plays from, built by one
 :class:`~.music_assistant_playback.MusicAssistantPlayback` adapter. A player that goes away (its
 removal, a dropped connection, the entry unloaded) is published once more with ``gone``. The
 user a player's plays are attributed to comes from the server's ``media_item_played`` reports
-(``userid``); the last one of each player is kept.
+(``userid``), matched to players by their ``player_id`` or, on servers that send none, by the
+item's URI; the last one of each player is kept.
 """
 
 from collections.abc import Callable
