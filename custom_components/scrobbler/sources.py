@@ -10,13 +10,16 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
     ConfigEntry,
+    ConfigEntryChange,
     ConfigEntryState,
     ConfigSubentry,
     ConfigSubentryData,
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from .const import CONF_KIND, DOMAIN, EntryKind
 from .music_assistant_sensor import player_device_id, server_id
@@ -101,18 +104,30 @@ def _issue_id(entry_id: str, subentry_id: str) -> str:
 
 @callback
 def async_setup_sources(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Watch the sources of a loaded Last.fm entry: reload it when they change; check them."""
+    """Watch the sources of a loaded Last.fm entry: reload it when they change; check them.
+
+    Home Assistant reloads an entry for none of a subentry's changes. A change of the entry is
+    watched on its signal, not with an update listener, so that the flows that reload the
+    entry themselves (reauthentication, reconfiguration) still may.
+    """
     sources = _sources(entry)
 
-    async def reload_on_change(hass: HomeAssistant, entry: ConfigEntry) -> None:
-        current = _sources(entry)
+    @callback
+    def reload_on_change(change: ConfigEntryChange, changed: ConfigEntry) -> None:
+        if changed.entry_id != entry.entry_id or change is not ConfigEntryChange.UPDATED:
+            return
+        current = _sources(changed)
         if current == sources:
             return
         for subentry_id in sources.keys() - current.keys():
             ir.async_delete_issue(hass, DOMAIN, _issue_id(entry.entry_id, subentry_id))
+        sources.clear()  # the reload sets up the current ones; report the change once
+        sources.update(current)
         hass.config_entries.async_schedule_reload(entry.entry_id)
 
-    entry.async_on_unload(entry.add_update_listener(reload_on_change))
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, reload_on_change)
+    )
     async_check_sources(hass, entry)
 
 

@@ -39,6 +39,8 @@ async def test_a_change_of_sources_reloads_the_account(
         await setup_ma_entry(hass, ma_entry(ma_server))
         assert lastfm_account.state is ConfigEntryState.LOADED
         assert setups.call_count == 1
+        # no update listener: reauthentication and reconfiguration reload the entry themselves
+        assert not lastfm_account.update_listeners
 
         result = await start_source_flow(hass, lastfm_account)
         result = await hass.config_entries.subentries.async_configure(result["flow_id"], {})
