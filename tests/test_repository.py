@@ -266,11 +266,18 @@ def _error_literals() -> set[str]:
 def test_used_translation_keys_exist() -> None:
     strings = _json(INTEGRATION / "strings.json")
     config = strings.get("config", {})
-    aborts = set(config.get("abort", {}))
-    errors = set(config.get("error", {}))
+    # the flows of config subentries use the same calls
+    flows = [config, *strings.get("config_subentries", {}).values()]
+    aborts = {key for flow in flows for key in flow.get("abort", {})}
+    errors = {key for flow in flows for key in flow.get("error", {})}
     exceptions = set(strings.get("exceptions", {}))
-    steps = set(config.get("step", {}))
-    assert _string_keywords({"async_abort", "async_update_reload_and_abort"}, "reason") <= aborts
+    steps = {key for flow in flows for key in flow.get("step", {})}
+    assert (
+        _string_keywords(
+            {"async_abort", "async_update_reload_and_abort", "async_update_and_abort"}, "reason"
+        )
+        <= aborts
+    )
     assert _error_literals() <= errors
     assert _string_keywords({"async_show_form", "async_show_menu"}, "step_id") <= steps
     assert _string_keywords({"async_show_progress"}, "progress_action") <= set(

@@ -9,13 +9,18 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 
 from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
 from .kinds import DEVICE_REMOVALS, MIGRATIONS, ScrobblerConfigEntry, kind_of
+from .sources import async_account_removed, async_setup_sources
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:
     """Set up a Last.fm account or a Music Assistant server."""
-    return await kind_of(entry).async_setup_entry(hass, entry)
+    if not await kind_of(entry).async_setup_entry(hass, entry):
+        return False
+    if EntryKind(entry.data[CONF_KIND]) is EntryKind.LASTFM:
+        async_setup_sources(hass, entry)
+    return True
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:
@@ -45,6 +50,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -
 
 async def async_remove_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> None:
     """Clean up after a removed config entry (for example, revoke its token)."""
+    if EntryKind(entry.data[CONF_KIND]) is EntryKind.LASTFM:
+        async_account_removed(hass, entry)
     await kind_of(entry).async_remove_entry(hass, entry)
 
 

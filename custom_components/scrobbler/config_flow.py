@@ -5,13 +5,16 @@ The steps of each branch live in ``lastfm_flow.py`` and ``music_assistant_flow.p
 """
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, override
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSubentryFlow
+from homeassistant.core import callback
 
 from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
 from .lastfm_flow import LastfmFlow
 from .music_assistant_flow import MusicAssistantFlow
+from .playback import SUBENTRY_SOURCE
+from .source_flow import SourceSubentryFlow
 
 
 class ScrobblerConfigFlow(LastfmFlow, MusicAssistantFlow, domain=DOMAIN):
@@ -19,6 +22,17 @@ class ScrobblerConfigFlow(LastfmFlow, MusicAssistantFlow, domain=DOMAIN):
 
     VERSION = ENTRY_VERSION
     MINOR_VERSION = ENTRY_MINOR_VERSION
+
+    @classmethod
+    @callback
+    @override
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """A Last.fm account has scrobble sources; a Music Assistant server has none."""
+        if _kind(config_entry) is EntryKind.LASTFM:
+            return {SUBENTRY_SOURCE: SourceSubentryFlow}
+        return {}
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add."""

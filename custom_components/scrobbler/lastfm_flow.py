@@ -83,6 +83,9 @@ from .lastfm.services import (
     service_name,
 )
 from .lastfm_account import title_of, unique_id_of
+from .playback import CONF_PLAYERS
+from .source_flow import choices
+from .sources import chosen_sources, offered_players
 
 # How the flow waits for the approval: one auth.getSession every POLL_INTERVAL seconds,
 # POLL_ROUNDS times, then the fallback menu. Tokens live 60 minutes (Last.fm's auth spec).
@@ -276,6 +279,8 @@ class LastfmFlow(ConfigFlow):
     _lastfm_origin = "lastfm_api_key"
     # The uploaded credentials file (id and text): the upload is gone once read.
     _lastfm_upload: tuple[str, str] | None = None
+    # The title and data of the new entry, while its scrobble sources are chosen.
+    _lastfm_new_entry: tuple[str, dict[str, Any]] | None = None
 
     async def async_step_lastfm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose between approving with an API account and importing credentials."""
@@ -656,7 +661,28 @@ class LastfmFlow(ConfigFlow):
                 "service": service_name(data[CONF_SERVICE], data[CONF_API_ROOT]),
             },
         )
+        if offered_players(self.hass):
+            self._lastfm_new_entry = (title, data)
+            return await self.async_step_lastfm_sources()
         return self.async_create_entry(title=title, data=data)
+
+    async def async_step_lastfm_sources(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the players of the Music Assistant servers as sources, all chosen."""
+        title, data = _required(self._lastfm_new_entry)
+        if user_input is not None:
+            sources = chosen_sources(self.hass, user_input.get(CONF_PLAYERS, []))
+            return self.async_create_entry(title=title, data=data, subentries=sources)
+        offered = offered_players(self.hass)
+        return self.async_show_form(
+            step_id="lastfm_sources",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Optional(CONF_PLAYERS, default=[]): choices(offered)}),
+                {CONF_PLAYERS: list(offered)},
+            ),
+            description_placeholders={"account": title},
+        )
 
 
 def _is_known_service(api_root: str) -> bool:

@@ -52,8 +52,16 @@ CONNECTING_DELAY: Final = 1.0
 
 PLAYER_EVENTS: Final = (EventType.PLAYER_ADDED, EventType.PLAYER_UPDATED, EventType.PLAYER_REMOVED)
 QUEUE_EVENTS: Final = (EventType.QUEUE_ADDED, EventType.QUEUE_UPDATED)
-# The only events the connection subscribes to.
-EVENTS: Final = (*PLAYER_EVENTS, *QUEUE_EVENTS)
+# What the playback of the players is published from: a seek shows only as `queue_time_updated`,
+# and `media_item_played` names the user a player plays for.
+PLAYBACK_EVENTS: Final = (
+    *PLAYER_EVENTS,
+    *QUEUE_EVENTS,
+    EventType.QUEUE_TIME_UPDATED,
+    EventType.MEDIA_ITEM_PLAYED,
+)
+# The only events the connection subscribes to (the client refreshes its providers first).
+EVENTS: Final = (*PLAYBACK_EVENTS, EventType.PROVIDERS_UPDATED)
 
 type EventListener = Callable[[MassEvent], None]
 
@@ -153,6 +161,10 @@ class MusicAssistantConnection:
                 del self._player_listeners[player_id]
 
         return remove
+
+    def players_of_queue(self, queue_id: str) -> frozenset[str]:
+        """Return the players that play from a queue now."""
+        return frozenset(self._players_of_queue.get(queue_id, ()))
 
     @callback
     def _async_call(self, listener: Callable[..., None], *args: Any) -> None:
@@ -393,12 +405,14 @@ class MusicAssistantConnection:
             player = self.client.players.get(object_id) if self.client else None
             self._async_index_player(object_id, player.active_source if player else None)
             player_ids: tuple[str, ...] | set[str] = (object_id,)
-        else:
+        elif event.event in QUEUE_EVENTS:
             player_ids = self._players_of_queue.get(object_id, set())
+        else:
+            player_ids = ()
         for listener, event_types in list(self._event_listeners):
             if event.event in event_types:
                 self._async_call(listener, event)
-        for player_id in list(player_ids):
+        for player_id in player_ids:
             for listener in list(self._player_listeners.get(player_id, ())):
                 self._async_call(listener, event)
 

@@ -32,6 +32,8 @@ from .music_assistant_api import (
     async_login,
     normalize_url,
 )
+from .source_flow import choices
+from .sources import async_add_server_to_accounts, entries_of_kind
 
 DEFAULT_URL: Final = f"http://mass.local:{DEFAULT_PORT}"
 
@@ -108,6 +110,10 @@ def _sign_in_way(
     return None
 
 
+# The Last.fm accounts that scrobble a new server (a field of a form).
+CONF_ACCOUNTS: Final = "accounts"
+
+
 class MusicAssistantFlow(ConfigFlow):
     """Steps that add, reauthenticate and reconfigure a Music Assistant entry."""
 
@@ -115,6 +121,10 @@ class MusicAssistantFlow(ConfigFlow):
     _ma_url: str = ""
     _ma_verify_ssl: bool = True
     _ma_name: str | None = None
+    # The title and data of the new entry, while the accounts that scrobble it are chosen,
+    # and those accounts.
+    _ma_new_entry: tuple[str, dict[str, Any]] | None = None
+    _ma_accounts: list[str] | None = None
 
     async def async_step_music_assistant(
         self, user_input: dict[str, Any] | None = None
@@ -331,4 +341,38 @@ class MusicAssistantFlow(ConfigFlow):
         }
         if token is not None:
             data[CONF_TOKEN] = token
+        if entries_of_kind(self.hass, EntryKind.LASTFM):
+            self._ma_new_entry = (ma_title(self._ma_url), data)
+            return await self.async_step_music_assistant_accounts()
         return self.async_create_entry(title=ma_title(self._ma_url), data=data)
+
+    async def async_step_music_assistant_accounts(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer to scrobble the server's players to the Last.fm accounts."""
+        if self._ma_new_entry is None:
+            return self.async_abort(reason="unknown")
+        title, data = self._ma_new_entry
+        if user_input is not None:
+            self._ma_accounts = user_input.get(CONF_ACCOUNTS, [])
+            return self.async_create_entry(title=title, data=data)
+        accounts = {
+            entry.entry_id: entry.title for entry in entries_of_kind(self.hass, EntryKind.LASTFM)
+        }
+        # One account: it is the household's. Several: each player may be someone else's.
+        chosen = list(accounts) if len(accounts) == 1 else []
+        return self.async_show_form(
+            step_id="music_assistant_accounts",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema({vol.Optional(CONF_ACCOUNTS, default=[]): choices(accounts)}),
+                {CONF_ACCOUNTS: chosen},
+            ),
+            description_placeholders={"server": title},
+        )
+
+    @override
+    async def async_on_create_entry(self, result: ConfigFlowResult) -> ConfigFlowResult:
+        """Make all players of a new server a source of the accounts chosen."""
+        if self._ma_accounts and (entry := result.get("result")) is not None:
+            async_add_server_to_accounts(self.hass, entry.entry_id, self._ma_accounts)
+        return await super().async_on_create_entry(result)

@@ -22,6 +22,9 @@ from .music_assistant_connection import (
     MusicAssistantConfigEntry,
     MusicAssistantConnection,
 )
+from .music_assistant_publisher import MusicAssistantPublisher
+from .music_assistant_scrobblers import async_delete_scrobbler_issues, async_watch_scrobblers
+from .sources import async_server_removed
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
 
@@ -34,6 +37,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntr
     # Runs after the platforms are unloaded, and when the rest of the setup fails.
     entry.async_on_unload(connection.async_stop)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Unload callbacks run last first: the players are gone before the connection closes.
+    publisher = MusicAssistantPublisher(hass, connection)
+    publisher.async_start()
+    entry.async_on_unload(publisher.async_stop)
+    for unsubscribe in async_watch_scrobblers(hass, connection):
+        entry.async_on_unload(unsubscribe)
     connection.async_start()
     return True
 
@@ -44,7 +53,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: MusicAssistantConfigEnt
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: MusicAssistantConfigEntry) -> None:
-    """Revoke the entry's long-lived token on the server (best effort)."""
+    """Mark the sources of Last.fm accounts it fed; revoke its token on the server (best effort)."""
+    async_server_removed(hass, entry.entry_id)
+    async_delete_scrobbler_issues(hass, entry.entry_id)
     if (token := entry.data.get(CONF_TOKEN)) is None:
         return
     session = async_get_clientsession(hass, verify_ssl=entry.data[CONF_VERIFY_SSL])

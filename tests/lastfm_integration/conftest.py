@@ -9,7 +9,7 @@ import re
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler, FlowResult, FlowResultType
@@ -161,18 +161,28 @@ def entry_data(server: FakeLastfm, session_key: str, username: str = USERNAME) -
     }
 
 
-@pytest.fixture
-def lastfm_entry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> MockConfigEntry:
-    """An entry of the fake's user, with a session issued by the fake (not set up)."""
-    data = entry_data(lastfm_server, lastfm_server.issue_session(USERNAME))
-    entry = MockConfigEntry(
+def account_entry(
+    server: FakeLastfm,
+    username: str = USERNAME,
+    subentries: list[ConfigSubentryData] | None = None,
+) -> MockConfigEntry:
+    """Return an entry of a user of the fake, with a session it issued (not added to hass)."""
+    data = entry_data(server, server.issue_session(username), username)
+    return MockConfigEntry(
         domain=DOMAIN,
         title=title_of(data),
-        unique_id=unique_id_of(lastfm_server.api_root, USERNAME),
+        unique_id=unique_id_of(server.api_root, username),
         data=data,
         version=ENTRY_VERSION,
         minor_version=ENTRY_MINOR_VERSION,
+        subentries_data=subentries or [],
     )
+
+
+@pytest.fixture
+def lastfm_entry(hass: HomeAssistant, lastfm_server: FakeLastfm) -> MockConfigEntry:
+    """An entry of the fake's user, with a session issued by the fake (not set up)."""
+    entry = account_entry(lastfm_server)
     entry.add_to_hass(hass)
     return entry
 

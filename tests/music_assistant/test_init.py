@@ -519,5 +519,5 @@ async def test_a_listener_of_an_event_type_not_subscribed_is_refused(
 ) -> None:
     """The client is subscribed to the types the connection uses; others would never come."""
     connection = ma_loaded.runtime_data
-    with pytest.raises(ValueError, match="media_item_played"):
-        connection.async_add_event_listener(lambda _event: None, (EventType.MEDIA_ITEM_PLAYED,))
+    with pytest.raises(ValueError, match="queue_items_updated"):
+        connection.async_add_event_listener(lambda _event: None, (EventType.QUEUE_ITEMS_UPDATED,))
