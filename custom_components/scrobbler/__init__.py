@@ -6,11 +6,19 @@ that sets it up (see ``kinds.py``).
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
 from .kinds import MIGRATIONS, ScrobblerConfigEntry, kind_of
+from .services import async_setup_services
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions of the integration (they name the account they act on)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:
