@@ -8,11 +8,10 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 import logging
-from types import MappingProxyType
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigSubentry
+from homeassistant.config_entries import SOURCE_REAUTH
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
@@ -26,17 +25,12 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
 from custom_components.scrobbler.lastfm.models import Track
 from custom_components.scrobbler.lastfm_scrobbling import EVENT_SCROBBLED, storage_key
-from custom_components.scrobbler.playback import (
-    CONF_PLAYERS,
-    CONF_SERVER_ENTRY_ID,
-    SIGNAL_PLAYBACK,
-    SUBENTRY_SOURCE,
-    SourcePlayback,
-)
+from custom_components.scrobbler.playback import SIGNAL_PLAYBACK, SourcePlayback
 from custom_components.scrobbler.scrobbling.models import PlaybackSnapshot, PlaybackState
 from tests.fakes.lastfm_server import API_SECRET, USERNAME, Failure, FakeLastfm
 
-SERVER = "ma-server-entry"
+from .conftest import SERVER
+
 PLAYER = "kitchen"
 TRACK = Track("Low", "Lazy", album="Hey What", duration=200)  # counts after 100 s
 NOW_PLAYING = "sensor.alice_now_playing"
@@ -47,26 +41,7 @@ SWITCH = "switch.alice_scrobbling"
 CONNECTION = "sensor.alice_connection"
 
 
-@pytest.fixture
-def account(hass: HomeAssistant, lastfm_entry: MockConfigEntry) -> MockConfigEntry:
-    """The account with one source: every player of the server ``SERVER``."""
-    hass.config_entries.async_add_subentry(
-        lastfm_entry,
-        ConfigSubentry(
-            data=MappingProxyType({CONF_SERVER_ENTRY_ID: SERVER, CONF_PLAYERS: []}),
-            subentry_type=SUBENTRY_SOURCE,
-            title="Music Assistant",
-            unique_id=None,
-        ),
-    )
-    return lastfm_entry
-
-
-@pytest.fixture(autouse=True)
-def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
-    """Freeze the clock on a whole second."""
-    freezer.move_to("2026-11-30 20:00:00+00:00")
-    return freezer
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 def playback(
