@@ -9,9 +9,13 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.scrobbler.const import DOMAIN
-from tests.fakes.lastfm_server import USERNAME, FakeLastfm
+from custom_components.scrobbler.const import CONF_SESSION_KEY, DOMAIN
+from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
 
 from .test_scrobbling import DEAD_LETTERS, PENDING, playback, send, set_up, state, wait_until
 
@@ -165,3 +169,29 @@ async def test_retry_dead_letters(
     await hass.async_block_till_done()
     assert state(hass, DEAD_LETTERS) == "0"
     assert await act(hass, "retry_dead_letters", account) == {"retried": 0}
+
+
+async def test_diagnostics_show_the_queue(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    lastfm_server: FakeLastfm,
+    account: MockConfigEntry,
+) -> None:
+    """Dead letters and the last error, with artists and titles, and no credentials."""
+    await set_up(hass, account)
+    scrobbler = account.runtime_data.scrobbler
+    lastfm_server.ignore_next(1)
+    await act(hass, "scrobble", account, artist="Low", track="Lazy")
+    await wait_until(lambda: scrobbler.counts().dead_letters == 1)
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, account)
+    queue = diagnostics["scrobbling"]
+    assert queue["enabled"] is True
+    assert queue["counts"]["dead_letters"] == 1
+    assert queue["counts"]["pending"] == 0
+    [letter] = queue["dead_letters"]
+    assert (letter["entry"]["track"]["artist"], letter["code"]) == ("Low", 1)
+    assert queue["in_flight"] == []
+    text = str(diagnostics)
+    for secret in (API_KEY, API_SECRET, account.data[CONF_SESSION_KEY]):
+        assert secret not in text
