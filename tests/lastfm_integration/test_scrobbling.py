@@ -306,3 +306,28 @@ async def test_no_secret_in_the_logs_of_scrobbling(
     assert "track.scrobble" in caplog.text  # the logs were captured, at DEBUG
     for secret in (API_SECRET, session):
         assert secret not in caplog.text
+
+
+async def test_options_change_when_a_play_counts(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    account: MockConfigEntry,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """At 90 %, capped at 10 minutes: 101 s of a 200 s track are not enough, 181 s are."""
+    await set_up(hass, account)
+    result = await hass.config_entries.options.async_init(account.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"percent": 90.0, "cap_seconds": 600.0, "min_length_seconds": 30.0},
+    )
+    await hass.async_block_till_done()
+    assert account.options == {"percent": 90.0, "cap_seconds": 600.0, "min_length_seconds": 30.0}
+
+    await send(hass, playback())
+    await wait(hass, frozen, 101)
+    assert account.runtime_data.scrobbler.counts().pending == 0
+    assert lastfm_server.requests_of("track.scrobble") == []
+    await wait(hass, frozen, 80)
+    await wait_until(lambda: len(lastfm_server.scrobbles_of(USERNAME)) == 1)
