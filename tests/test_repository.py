@@ -268,7 +268,8 @@ def test_used_translation_keys_exist() -> None:
     aborts = set(config.get("abort", {}))
     errors = set(config.get("error", {}))
     exceptions = set(strings.get("exceptions", {}))
-    steps = set(config.get("step", {}))
+    # Steps of the config flow and of the options flow.
+    steps = set(config.get("step", {})) | set(strings.get("options", {}).get("step", {}))
     assert _string_keywords({"async_abort", "async_update_reload_and_abort"}, "reason") <= aborts
     assert _error_literals() <= errors
     assert _string_keywords({"async_show_form", "async_show_menu"}, "step_id") <= steps
