@@ -271,7 +271,10 @@ def test_used_translation_keys_exist() -> None:
     aborts = {key for flow in flows for key in flow.get("abort", {})}
     errors = {key for flow in flows for key in flow.get("error", {})}
     exceptions = set(strings.get("exceptions", {}))
-    steps = {key for flow in flows for key in flow.get("step", {})}
+    # Steps of the config flow, of subentry flows and of the options flow.
+    steps = {key for flow in flows for key in flow.get("step", {})} | set(
+        strings.get("options", {}).get("step", {})
+    )
     assert (
         _string_keywords(
             {"async_abort", "async_update_reload_and_abort", "async_update_and_abort"}, "reason"

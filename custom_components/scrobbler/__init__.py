@@ -6,12 +6,20 @@ that sets it up (see ``kinds.py``).
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
 from .kinds import DEVICE_REMOVALS, MIGRATIONS, ScrobblerConfigEntry, kind_of
+from .services import async_setup_services
 from .sources import async_account_removed, async_setup_sources
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions of the integration (they name the account they act on)."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ScrobblerConfigEntry) -> bool:

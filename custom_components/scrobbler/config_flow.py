@@ -7,11 +7,17 @@ The steps of each branch live in ``lastfm_flow.py`` and ``music_assistant_flow.p
 from collections.abc import Mapping
 from typing import Any, override
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, ConfigSubentryFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlowResult,
+    ConfigSubentryFlow,
+    OptionsFlow,
+)
 from homeassistant.core import callback
 
 from .const import CONF_KIND, DOMAIN, ENTRY_MINOR_VERSION, ENTRY_VERSION, EntryKind
 from .lastfm_flow import LastfmFlow
+from .lastfm_options import LastfmOptionsFlow
 from .music_assistant_flow import MusicAssistantFlow
 from .playback import SUBENTRY_SOURCE
 from .source_flow import SourceSubentryFlow
@@ -33,6 +39,19 @@ class ScrobblerConfigFlow(LastfmFlow, MusicAssistantFlow, domain=DOMAIN):
         if _kind(config_entry) is EntryKind.LASTFM:
             return {SUBENTRY_SOURCE: SourceSubentryFlow}
         return {}
+
+    @classmethod
+    @callback
+    @override
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Only Last.fm accounts have options (when a play counts)."""
+        return _kind(config_entry) is EntryKind.LASTFM
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:  # noqa: ARG004
+        """Return the options flow of a Last.fm account."""
+        return LastfmOptionsFlow()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask what to add."""

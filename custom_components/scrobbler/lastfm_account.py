@@ -10,14 +10,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_API_KEY, CONF_USERNAME, Platform
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed
+from homeassistant.const import CONF_API_KEY, CONF_USERNAME, EVENT_HOMEASSISTANT_STOP, Platform
+from homeassistant.core import Event, HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from . import lastfm_sensor
+from . import lastfm_sensor, lastfm_switch
 from .const import CONF_API_ROOT, CONF_API_SECRET, CONF_SERVICE, CONF_SESSION_KEY, DOMAIN, LOGGER
 from .lastfm.client import LastfmClient
 from .lastfm.services import LASTFM, LIBREFM, normalize_api_root, service_name
@@ -27,8 +27,10 @@ from .lastfm_coordinator import (
     LastfmAccountData,
     LastfmConfigEntry,
 )
+from .lastfm_scrobbling import AccountScrobbler, QueueStore
+from .scrobbling.queue import QueueEntry
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
 
 TO_REDACT = {CONF_API_KEY, CONF_API_SECRET, CONF_SESSION_KEY}
 
@@ -60,7 +62,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bo
         api_root=entry.data[CONF_API_ROOT],
     )
     coordinator = LastfmAccountCoordinator(hass, entry, client)
-    entry.runtime_data = LastfmAccountData(client=client, coordinator=coordinator)
+    scrobbler = AccountScrobbler(hass, entry, client, coordinator)
+    entry.runtime_data = LastfmAccountData(
+        client=client, coordinator=coordinator, scrobbler=scrobbler
+    )
     try:
         await coordinator.async_config_entry_first_refresh()
     except ConfigEntryAuthFailed:
@@ -69,17 +74,35 @@ async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bo
             entry.data[CONF_USERNAME],
         )
         entry.async_start_reauth(hass)
+    try:
+        await scrobbler.async_start()
+    except ValueError as err:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="scrobble_queue_unreadable",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    entry.async_on_unload(scrobbler.async_stop)
+
+    async def _async_stop(_event: Event) -> None:
+        await scrobbler.async_stop()
+
+    entry.async_on_unload(hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_stop))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bool:
-    """Unload a Last.fm entry."""
+    """Unload a Last.fm entry; its queue is saved and sent after the next setup."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
-    """Clean up after a removed Last.fm entry: nothing to do, Last.fm has no call to end a session."""
+    """Clean up after a removed Last.fm entry: its stored queue goes.
+
+    Last.fm has no call to end a session.
+    """
+    await QueueStore(hass, entry.entry_id).remove()
 
 
 async def async_setup_sensors(
@@ -89,6 +112,15 @@ async def async_setup_sensors(
 ) -> None:
     """Add the sensors of a Last.fm entry."""
     await lastfm_sensor.async_setup_sensors(hass, entry, async_add_entities)
+
+
+async def async_setup_switches(
+    hass: HomeAssistant,
+    entry: LastfmConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the switches of a Last.fm entry."""
+    await lastfm_switch.async_setup_switches(hass, entry, async_add_entities)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> None:
@@ -179,4 +211,39 @@ async def async_get_diagnostics(hass: HomeAssistant, entry: LastfmConfigEntry) -
             "now_playing": state.now_playing and asdict(state.now_playing),
             "last_scrobble": state.last_scrobble and asdict(state.last_scrobble),
         },
+        "scrobbling": _scrobbling_diagnostics(entry),
+    }
+
+
+def _scrobbling_diagnostics(entry: LastfmConfigEntry) -> dict[str, Any]:
+    """Return the queue of an account: figures, the batch in flight, the dead letters.
+
+    Artists and titles are no secrets; the queue holds no credentials.
+    """
+    scrobbler = entry.runtime_data.scrobbler
+    queue = scrobbler.sender.queue
+    counts = queue.counts()
+    return {
+        "enabled": scrobbler.scrobbling,
+        "options": asdict(scrobbler.tracker.options),
+        "counts": asdict(counts),
+        "in_flight": [_entry_diagnostics(item) for item in queue.in_flight],
+        "dead_letters": [
+            {
+                "entry": _entry_diagnostics(letter.entry),
+                "code": letter.code,
+                "message": letter.message,
+                "at": letter.at,
+            }
+            for letter in queue.dead_letters
+        ],
+    }
+
+
+def _entry_diagnostics(item: QueueEntry) -> dict[str, Any]:
+    return {
+        "track": asdict(item.scrobble.track),
+        "timestamp": item.scrobble.timestamp,
+        "player_id": item.player_id,
+        "queued_at": item.queued_at,
     }

@@ -6,7 +6,7 @@ Sensors import this module; ``lastfm_account.py`` (setup, migration, diagnostics
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import override
+from typing import TYPE_CHECKING, override
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_USERNAME
@@ -19,6 +19,9 @@ from .const import DOMAIN, LOGGER
 from .lastfm.client import LastfmClient
 from .lastfm.errors import LastfmAuthError, LastfmError, LastfmRateLimitError, LastfmTemporaryError
 from .lastfm.models import RecentTrack, Track, User
+
+if TYPE_CHECKING:
+    from .lastfm_scrobbling import AccountScrobbler
 
 # One user.getInfo and one user.getRecentTracks per minute: 2 calls per minute per account.
 UPDATE_INTERVAL = timedelta(seconds=60)
@@ -59,6 +62,7 @@ class LastfmAccountData:
 
     client: LastfmClient
     coordinator: LastfmAccountCoordinator
+    scrobbler: AccountScrobbler
 
 
 type LastfmConfigEntry = ConfigEntry[LastfmAccountData]

@@ -13,6 +13,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import CONF_USERNAME, EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
@@ -26,6 +27,8 @@ from .lastfm_coordinator import (
     LastfmAccountState,
     LastfmConfigEntry,
 )
+from .lastfm_scrobbling import AccountScrobbler, signal_queue_changed
+from .scrobbling.queue import QueueCounts
 
 # The longest state Home Assistant stores.
 MAX_STATE_LENGTH = 255
@@ -102,6 +105,35 @@ SENSORS: tuple[LastfmSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class QueueSensorEntityDescription(SensorEntityDescription):
+    """A sensor of an account's scrobble queue and the figure it shows."""
+
+    value_fn: Callable[[QueueCounts], int]
+
+
+QUEUE_SENSORS: tuple[QueueSensorEntityDescription, ...] = (
+    QueueSensorEntityDescription(
+        key="pending_scrobbles",
+        translation_key="pending_scrobbles",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda counts: counts.pending + counts.in_flight,
+    ),
+    QueueSensorEntityDescription(
+        key="dead_letters",
+        translation_key="dead_letters",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda counts: counts.dead_letters,
+    ),
+    QueueSensorEntityDescription(
+        key="scrobbles_today",
+        translation_key="scrobbles_today",
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda counts: counts.scrobbled_today,
+    ),
+)
+
+
 async def async_setup_sensors(
     hass: HomeAssistant,
     entry: LastfmConfigEntry,
@@ -110,6 +142,7 @@ async def async_setup_sensors(
     """Add the sensors of a Last.fm account."""
     coordinator = entry.runtime_data.coordinator
     async_add_entities(LastfmSensor(coordinator, description) for description in SENSORS)
+    async_add_entities(QueueSensor(entry, description) for description in QUEUE_SENSORS)
 
 
 def sensor_unique_id(entry_id: str, key: str) -> str:
@@ -166,3 +199,33 @@ class LastfmSensor(CoordinatorEntity[LastfmAccountCoordinator], SensorEntity):
         if self.entity_description.attributes_fn is None:
             return None
         return self.entity_description.attributes_fn(self.coordinator)
+
+
+class QueueSensor(SensorEntity):
+    """A figure of an account's scrobble queue, pushed when it changes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+    entity_description: QueueSensorEntityDescription
+
+    def __init__(self, entry: LastfmConfigEntry, description: QueueSensorEntityDescription) -> None:
+        """Describe one figure of the account's queue."""
+        self.entity_description = description
+        self._scrobbler: AccountScrobbler = entry.runtime_data.scrobbler
+        self._attr_unique_id = sensor_unique_id(entry.entry_id, description.key)
+        self._attr_device_info = device_info(entry, entry.runtime_data.coordinator)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        self.async_on_remove(
+            async_dispatcher_connect(
+                self.hass,
+                signal_queue_changed(self._scrobbler.entry.entry_id),
+                self.async_write_ha_state,
+            )
+        )
+
+    @property
+    @override
+    def native_value(self) -> int:
+        return self.entity_description.value_fn(self._scrobbler.counts())

@@ -6,10 +6,12 @@ from functools import partial
 import json
 from pathlib import Path
 import re
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.config_entries import SOURCE_USER, ConfigSubentryData
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, ConfigSubentry, ConfigSubentryData
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler, FlowResult, FlowResultType
@@ -31,6 +33,7 @@ from custom_components.scrobbler.const import (
 from custom_components.scrobbler.lastfm.client import LastfmClient
 from custom_components.scrobbler.lastfm.services import CUSTOM_ID
 from custom_components.scrobbler.lastfm_account import title_of, unique_id_of
+from custom_components.scrobbler.playback import CONF_PLAYERS, CONF_SERVER_ENTRY_ID, SUBENTRY_SOURCE
 from tests.fakes.lastfm_server import API_KEY, API_SECRET, USERNAME, FakeLastfm
 
 
@@ -230,3 +233,29 @@ def suggested_values(form: FlowResult[Any, Any]) -> dict[str, Any]:
         for key in form["data_schema"].schema
         if key.description
     }
+
+
+# The Music Assistant entry the account's source names (the scrobbling tests need no real one).
+SERVER = "ma-server-entry"
+
+
+@pytest.fixture
+def account(hass: HomeAssistant, lastfm_entry: MockConfigEntry) -> MockConfigEntry:
+    """The account with one source: every player of the server ``SERVER``."""
+    hass.config_entries.async_add_subentry(
+        lastfm_entry,
+        ConfigSubentry(
+            data=MappingProxyType({CONF_SERVER_ENTRY_ID: SERVER, CONF_PLAYERS: []}),
+            subentry_type=SUBENTRY_SOURCE,
+            title="Music Assistant",
+            unique_id=None,
+        ),
+    )
+    return lastfm_entry
+
+
+@pytest.fixture
+def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Freeze the clock on a whole second."""
+    freezer.move_to("2026-11-30 20:00:00+00:00")
+    return freezer

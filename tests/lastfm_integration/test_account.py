@@ -32,6 +32,13 @@ NOW_PLAYING = "sensor.alice_now_playing"
 LAST_SCROBBLE = "sensor.alice_last_scrobble"
 SCROBBLES = "sensor.alice_scrobbles"
 CONNECTION = "sensor.alice_connection"
+# The entities of the account's scrobbling: the queue's figures and the switch.
+SCROBBLING_ENTITIES = {
+    "pending_scrobbles": "sensor.alice_pending_scrobbles",
+    "dead_letters": "sensor.alice_dead_letters",
+    "scrobbles_today": "sensor.alice_scrobbles_today",
+    "scrobbling": "switch.alice_scrobbling",
+}
 
 
 def user_client(hass: HomeAssistant, server: FakeLastfm, entry: MockConfigEntry) -> LastfmClient:
@@ -121,13 +128,14 @@ async def test_one_service_device_per_account(
     # From the entry id, which never changes (the unique id embeds the API root).
     assert {entity.unique_id for entity in entities} == {
         f"{lastfm_entry.entry_id}_{key}"
-        for key in ("now_playing", "last_scrobble", "scrobbles", "connection")
+        for key in ("now_playing", "last_scrobble", "scrobbles", "connection", *SCROBBLING_ENTITIES)
     }
     assert {entity.entity_id for entity in entities} == {
         NOW_PLAYING,
         LAST_SCROBBLE,
         SCROBBLES,
         CONNECTION,
+        *SCROBBLING_ENTITIES.values(),
     }
     assert all(entity.device_id == device.id for entity in entities)
     connection = entity_registry.async_get(CONNECTION)
@@ -420,6 +428,6 @@ async def test_entity_ids_of_a_custom_server_carry_no_address(
     entry = result["result"]
     assert entry.title == f"{USERNAME} on {urlsplit(lastfm_server.api_root).netloc}"
     assert entry.state is ConfigEntryState.LOADED
-    assert sorted(hass.states.async_entity_ids("sensor")) == sorted(
-        [NOW_PLAYING, LAST_SCROBBLE, SCROBBLES, CONNECTION]
+    assert sorted(hass.states.async_entity_ids(("sensor", "switch"))) == sorted(
+        [NOW_PLAYING, LAST_SCROBBLE, SCROBBLES, CONNECTION, *SCROBBLING_ENTITIES.values()]
     )

@@ -24,6 +24,13 @@ from tests.fakes.lastfm_server import USERNAME, FakeLastfm
 from .conftest import entry_data
 
 KEYS = ("now_playing", "last_scrobble", "scrobbles", "connection")
+# Entities of scrobbling, new since 1.2: named after the device (the user name).
+NEW_ENTITIES = {
+    "pending_scrobbles": "sensor.alice_pending_scrobbles",
+    "dead_letters": "sensor.alice_dead_letters",
+    "scrobbles_today": "sensor.alice_scrobbles_today",
+    "scrobbling": "switch.alice_scrobbling",
+}
 
 
 def old_entry(hass: HomeAssistant, server: FakeLastfm, title: str, **data: str) -> MockConfigEntry:
@@ -88,7 +95,7 @@ async def test_custom_server_entry_keeps_its_entity_ids(
     entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     assert {(e.entity_id, e.unique_id) for e in entities} == {
         (f"sensor.{prefix}_{key}", f"{entry.entry_id}_{key}") for key in KEYS
-    }
+    } | {(entity_id, f"{entry.entry_id}_{key}") for key, entity_id in NEW_ENTITIES.items()}
     [moved] = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
     assert moved.id == device.id
     assert moved.identifiers == {(DOMAIN, entry.entry_id)}
@@ -128,7 +135,7 @@ async def test_known_service_entry_keeps_its_entity_ids(
     assert entry.title == migrated_title
     assert {
         e.entity_id for e in er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    } == {f"sensor.alice_{key}" for key in KEYS}
+    } == {f"sensor.alice_{key}" for key in KEYS} | set(NEW_ENTITIES.values())
     device = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)[0]
     assert device.manufacturer == ("Last.fm" if service == LASTFM.id else "Libre.fm")
 

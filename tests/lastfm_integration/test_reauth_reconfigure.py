@@ -190,7 +190,7 @@ async def test_custom_server_moves_and_keeps_its_entities_and_device(
     assert lastfm_entry.data[CONF_API_ROOT] == other_server.api_root
     assert lastfm_entry.title == f"{USERNAME} on {urlsplit(other_server.api_root).netloc}"
     assert registry_of(lastfm_entry, device_registry, entity_registry) == before
-    assert len(hass.states.async_all("sensor")) == 4
+    assert len(hass.states.async_all("sensor")) == 7
     state = hass.states.get("sensor.alice_scrobbles")
     assert state is not None
     assert state.state == "1"  # the playcount the server at the new address reports
