@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_USERNAME, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -27,7 +27,7 @@ from .lastfm_coordinator import (
     LastfmAccountData,
     LastfmConfigEntry,
 )
-from .lastfm_scrobbling import AccountScrobbler, QueueStore
+from .lastfm_scrobbling import DATA_TRACKING, AccountScrobbler, QueueStore
 from .scrobbling.queue import QueueEntry
 
 PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
@@ -52,7 +52,10 @@ async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bo
     """Set up a Last.fm entry: a first poll, then the sensors.
 
     A session key rejected at the first poll does not fail the setup: the entry loads, its
-    connection sensor reads ``auth_failed`` and a reauthentication starts.
+    connection sensor reads ``auth_failed`` and a reauthentication starts. Nor does a service
+    that cannot be reached: the plays of the account's sources are tracked and queued meanwhile
+    (that is what the durable queue is for), the connection sensor reads ``unreachable`` and the
+    coordinator polls again at its interval.
     """
     client = LastfmClient(
         async_get_clientsession(hass),
@@ -74,6 +77,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> bo
             entry.data[CONF_USERNAME],
         )
         entry.async_start_reauth(hass)
+    except ConfigEntryNotReady as err:
+        LOGGER.info("%s cannot be reached yet; plays are queued meanwhile: %s", entry.title, err)
     try:
         await scrobbler.async_start()
     except ValueError as err:
@@ -102,6 +107,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: LastfmConfigEntry) -> N
 
     Last.fm has no call to end a session.
     """
+    hass.data.get(DATA_TRACKING, {}).pop(entry.entry_id, None)
     await QueueStore(hass, entry.entry_id).remove()
 
 

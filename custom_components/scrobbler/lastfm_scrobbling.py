@@ -9,7 +9,7 @@ The "Scrobbling" switch is kept in the same stored file as the queue, saved at o
 changes: it survives a restart, also a hard one, and goes away with the account.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dis
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN, LOGGER
 from .lastfm.client import LastfmClient
@@ -34,6 +35,31 @@ from .scrobbling.tracker import PlayTracker
 
 # The bus event fired for each scrobble Last.fm accepted.
 EVENT_SCROBBLED: Final = f"{DOMAIN}_scrobbled"
+
+# An account reloaded within this many seconds goes on tracking what its players played (a
+# reload of its options or sources must neither lose nor repeat a play); after a longer stop, its
+# players count as gone from the moment it stopped.
+RELOAD_GRACE: Final = 60.0
+# A play qualified again for the same queue item within its length, less this margin, is the
+# same play counted again after tracking restarted (HA restarted, the switch went off and on):
+# it is not queued. A repeat of the item starts a whole length later.
+SAME_PLAY_MARGIN: Final = 10.0
+
+
+@dataclass(slots=True)
+class _Tracking:
+    """What an account's tracking knows, kept across reloads of the account."""
+
+    tracker: PlayTracker
+    options: TrackerOptions
+    # Tracked players: the tracker's key -> (Music Assistant player id, player name).
+    players: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    player_names: dict[str, str] = field(default_factory=dict)
+    # When the account stopped: (wall clock, loop time); None while it runs.
+    stopped: tuple[float, float] | None = None
+
+
+DATA_TRACKING: HassKey[dict[str, _Tracking]] = HassKey(f"{DOMAIN}_tracking")
 # The version of the stored file of a queue (the queue's own data has its own version).
 STORAGE_VERSION: Final = 1
 # The key in the stored file that keeps the "Scrobbling" switch.
@@ -115,7 +141,13 @@ class AccountScrobbler:
         self.client = client
         self.coordinator = coordinator
         self.storage = QueueStore(hass, entry.entry_id)
-        self.tracker = PlayTracker(tracker_options(entry.options))
+        options = tracker_options(entry.options)
+        trackings = hass.data.setdefault(DATA_TRACKING, {})
+        tracking = trackings.get(entry.entry_id)
+        if tracking is None or tracking.options != options:
+            tracking = trackings[entry.entry_id] = _Tracking(PlayTracker(options), options)
+        self._tracking = tracking
+        self.tracker = tracking.tracker
         self.sender = ScrobbleSender(
             entry.entry_id,
             entry.data[CONF_USERNAME],
@@ -129,9 +161,8 @@ class AccountScrobbler:
         )
         # The track last sent as now playing: what love and unlove take by default.
         self.now_playing: Track | None = None
-        # Tracked players: the tracker's key -> (Music Assistant player id, player name).
-        self._players: dict[str, tuple[str, str | None]] = {}
-        self._player_names: dict[str, str] = {}
+        self._players = tracking.players
+        self._player_names = tracking.player_names
         self._timer: CALLBACK_TYPE | None = None
         self._unsubscribe: CALLBACK_TYPE | None = None
 
@@ -147,12 +178,20 @@ class AccountScrobbler:
         self._unsubscribe = async_dispatcher_connect(
             self.hass, SIGNAL_PLAYBACK, self._async_playback
         )
+        decisions: list[Decision] = []
+        if (stopped := self._tracking.stopped) is not None:
+            self._tracking.stopped = None
+            if _now() - stopped[0] > RELOAD_GRACE:
+                for key in list(self._players):
+                    decisions += self.tracker.player_gone(key, *stopped)
+        self._decide(decisions)
 
     async def async_stop(self) -> None:
         """Stop listening and sending; the queue is saved, what was heard is dropped."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+            self._tracking.stopped = (_now(), self.hass.loop.time())
         self._cancel_timer()
         await self.sender.stop()
 
@@ -197,16 +236,22 @@ class AccountScrobbler:
 
     @callback
     def _async_playback(self, playback: SourcePlayback) -> None:
-        """Follow a playback of one of the account's sources (unless scrobbling is off)."""
-        if not self.scrobbling or not any(
+        """Follow a playback of one of the account's sources (unless scrobbling is off).
+
+        A tracked player whose playback no longer belongs to a source (another Music Assistant
+        user took it over) counts as gone: what it plays now is not this account's.
+        """
+        if not self.scrobbling:
+            return
+        snapshot = playback.snapshot
+        key = f"{playback.server_entry_id}:{snapshot.player_id}"
+        if not any(
             source_matches(subentry.data, playback)
             for subentry in self.entry.subentries.values()
             if subentry.subentry_type == SUBENTRY_SOURCE
         ):
-            return
-        snapshot = playback.snapshot
-        key = f"{playback.server_entry_id}:{snapshot.player_id}"
-        if playback.player_name:
+            playback = replace(playback, gone=True)
+        elif playback.player_name:
             self._player_names[snapshot.player_id] = playback.player_name
         if playback.gone:
             if key not in self._players:
@@ -254,11 +299,15 @@ class AccountScrobbler:
     def _queue_play(self, play: Play) -> None:
         """Queue a qualified play; it is in memory at once and on disk on the first await."""
         player_id = self._players.get(play.player_id, (play.player_id, None))[0]
+        track_id = f"{play.player_id}/{play.item_id}"
+        if (duration := play.track.duration) and self.sender.queue.started_since(
+            track_id, play.started_at - duration + SAME_PLAY_MARGIN
+        ):
+            LOGGER.debug("%s was counted already for %s", play.track.title, self.entry.title)
+            return
         self.entry.async_create_task(
             self.hass,
-            self.async_add(
-                play.scrobble(), track_id=f"{play.player_id}/{play.item_id}", player_id=player_id
-            ),
+            self.async_add(play.scrobble(), track_id=track_id, player_id=player_id),
             "scrobbler queue play",
             eager_start=True,
         )

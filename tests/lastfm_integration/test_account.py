@@ -347,14 +347,24 @@ async def test_revoked_session_at_setup_starts_reauth(
     assert device.configuration_url == f"https://www.last.fm/user/{USERNAME}"
 
 
-async def test_service_down_at_setup_retries(
-    hass: HomeAssistant, lastfm_server: FakeLastfm, lastfm_entry: MockConfigEntry
+async def test_service_down_at_setup_loads_and_polls_again(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    lastfm_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
+    """A service down at start does not stop the account: plays are queued meanwhile."""
     lastfm_server.fail_next(Failure.HTTP_503)
-    assert not await hass.config_entries.async_setup(lastfm_entry.entry_id)
-    assert lastfm_entry.state is ConfigEntryState.SETUP_RETRY
-    assert lastfm_entry.reason is not None
-    assert "cannot be reached" in lastfm_entry.reason
+    assert await hass.config_entries.async_setup(lastfm_entry.entry_id)
+    await hass.async_block_till_done()
+    assert lastfm_entry.state is ConfigEntryState.LOADED
+    assert lastfm_entry.runtime_data.scrobbler.scrobbling
+    assert state_of(hass, CONNECTION).state == "unreachable"
+    assert state_of(hass, SCROBBLES).state == STATE_UNAVAILABLE
+    # The service is back: the next poll brings the account.
+    await poll(hass, freezer)
+    assert state_of(hass, CONNECTION).state == "connected"
+    assert state_of(hass, SCROBBLES).state != STATE_UNAVAILABLE
 
 
 async def test_unload_and_remove(

@@ -331,3 +331,46 @@ async def test_options_change_when_a_play_counts(
     assert lastfm_server.requests_of("track.scrobble") == []
     await wait(hass, frozen, 80)
     await wait_until(lambda: len(lastfm_server.scrobbles_of(USERNAME)) == 1)
+
+
+async def test_a_reload_mid_track_neither_repeats_nor_loses_the_play(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    account: MockConfigEntry,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """Changing options or sources reloads the account: the play being heard goes on."""
+    await set_up(hass, account)
+    long_track = Track("Low", "Dinosaur Act", duration=900)  # counts after 240 s
+    await send(hass, playback(track=long_track))
+    await wait(hass, frozen, 120)
+    # Reloaded before the threshold: the 120 s heard are kept.
+    assert await hass.config_entries.async_reload(account.entry_id)
+    await hass.async_block_till_done()
+    await wait(hass, frozen, 121)
+    await wait_until(lambda: bool(lastfm_server.scrobbles_of(USERNAME)))
+    assert len(lastfm_server.scrobbles_of(USERNAME)) == 1
+    # Reloaded after it: no second scrobble of the same play.
+    assert await hass.config_entries.async_reload(account.entry_id)
+    await hass.async_block_till_done()
+    await wait(hass, frozen, 300)
+    assert len(lastfm_server.scrobbles_of(USERNAME)) == 1
+
+
+async def test_the_switch_off_and_on_mid_track_does_not_scrobble_it_twice(
+    hass: HomeAssistant,
+    lastfm_server: FakeLastfm,
+    account: MockConfigEntry,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    await set_up(hass, account)
+    long_track = Track("Low", "Dinosaur Act", duration=900)
+    await send(hass, playback(track=long_track))
+    await wait(hass, frozen, 241)
+    await wait_until(lambda: bool(lastfm_server.scrobbles_of(USERNAME)))
+    for service in ("turn_off", "turn_on"):
+        await hass.services.async_call("switch", service, {"entity_id": SWITCH}, blocking=True)
+    # Tracking starts again on the same item: 240 s more would count it again.
+    await send(hass, playback(track=long_track, position=241.0))
+    await wait(hass, frozen, 300)
+    assert len(lastfm_server.scrobbles_of(USERNAME)) == 1

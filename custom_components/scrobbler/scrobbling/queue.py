@@ -238,6 +238,13 @@ class ScrobbleQueue:
         """The key of a play of this account."""
         return PlayKey(self.account, track_id, timestamp)
 
+    def started_since(self, track_id: str, since: float) -> bool:
+        """Whether a known play of a track (waiting, sent, dead, accepted lately) started after since.
+
+        That is a play of the same item which a restart of tracking would count twice.
+        """
+        return any(key.track_id == track_id and key.timestamp > since for key in self._keys)
+
     def __contains__(self, key: object) -> bool:
         """Whether a play is known: waiting, in flight, dead, or accepted recently."""
         return key in self._keys
