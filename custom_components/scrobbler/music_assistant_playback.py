@@ -108,7 +108,7 @@ class MusicAssistantPlayback:
         identity = (media.queue_item_id or media.uri, media.uri)
         if identity == seen.previous and 0 <= clock - seen.changed_at < FLICKER_WINDOW:
             return None
-        seen.item = _queue_item(media, queue, seen.item)
+        seen.item = queue_item(media, queue, seen.item)
         position = _position(media, queue, seen.item, state, now)
         if (
             identity == seen.identity
@@ -160,7 +160,7 @@ class MusicAssistantPlayback:
         return snapshot
 
 
-def _queue_item(
+def queue_item(
     media: PlayerMedia, queue: PlayerQueue | None, remembered: QueueItem | None
 ) -> QueueItem | None:
     """The queue item of the player's media: the queue's current one, or the one seen last.

@@ -35,6 +35,7 @@ from .music_assistant_connection import (
     MusicAssistantConfigEntry,
     MusicAssistantConnection,
 )
+from .music_assistant_playback import queue_item
 
 # The domain of Home Assistant's own Music Assistant integration; its player devices are
 # identified by (MA_DOMAIN, player_id).
@@ -92,15 +93,10 @@ def current_queue_item(
     track change the queue's current item is missing or already the next one. The item seen
     last for the player's media (``remembered``) then still serves.
     """
-    media = player.current_media
-    if media is None or media.queue_item_id is None:
+    if (media := player.current_media) is None:
         return None
     queue = client.player_queues.get(player.active_source) if player.active_source else None
-    item = queue.current_item if queue is not None else None
-    for candidate in (item, remembered):
-        if candidate is not None and candidate.queue_item_id == media.queue_item_id:
-            return candidate
-    return None
+    return queue_item(media, queue, remembered)
 
 
 def now_playing(player: Player, item: QueueItem | None) -> tuple[str | None, dict[str, Any]]:
